@@ -1,0 +1,35 @@
+/** Environment the stack gives every function; read when needed so a missing value fails loudly, by name. */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  return value;
+}
+
+export const config = {
+  get tableName() {
+    return required('TABLE_NAME');
+  },
+  get emailQueueUrl() {
+    return required('EMAIL_QUEUE_URL');
+  },
+  get mailFrom() {
+    return required('MAIL_FROM');
+  },
+  get webUrl() {
+    return required('WEB_URL');
+  },
+  /** The WebSocket API's @connections endpoint, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
+  get websocketManagementEndpoint() {
+    return required('WS_MANAGEMENT_ENDPOINT');
+  },
+  /** The Cognito user pool's issuer URL and the web app client's id (the ID token's audience). */
+  get jwtIssuer() {
+    return required('JWT_ISSUER');
+  },
+  get jwtAudience() {
+    return required('JWT_AUDIENCE');
+  },
+  get appVersion() {
+    return process.env.APP_VERSION ?? 'dev';
+  },
+};

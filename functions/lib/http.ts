@@ -1,0 +1,146 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ERROR_STATUS, errorBody } from '#shared/errors';
+import { AppError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from './errors.ts';
+import { logger, metrics } from './observability.ts';
+
+/** Bodies over this size are refused with 413 before any work is done. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface Caller {
+  userId: string;
+  email: string;
+  name?: string;
+}
+
+export interface ApiRequest {
+  routeKey: string;
+  requestId: string;
+  path: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  /** The verified caller (from the JWT authorizer's claims); null on routes without auth. */
+  caller: Caller | null;
+  /** The parsed JSON body (undefined when empty); malformed JSON is a 400 naming `body`. */
+  body(): unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Operation = (request: ApiRequest) => Promise<ApiResponse>;
+
+export const ok = (body: unknown): ApiResponse => ({ status: 200, body });
+export const created = (body: unknown): ApiResponse => ({ status: 201, body });
+export const noContent = (): ApiResponse => ({ status: 204 });
+
+export function requireCaller(request: ApiRequest): Caller {
+  if (!request.caller) throw new UnauthorizedError();
+  return request.caller;
+}
+
+function decodeBody(event: HttpEvent): string | undefined {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function callerOf(event: HttpEvent): Caller | null {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  if (!claims || typeof claims.sub !== 'string') return null;
+  return {
+    userId: claims.sub,
+    email: String(claims.email ?? ''),
+    name: typeof claims.name === 'string' ? claims.name : undefined,
+  };
+}
+
+function toRequest(event: HttpEvent, requestId: string, rawBody: string | undefined): ApiRequest {
+  let parsed: { value: unknown } | undefined;
+  return {
+    routeKey: event.routeKey,
+    requestId,
+    path: event.pathParameters ?? {},
+    query: event.queryStringParameters ?? {},
+    headers: event.headers ?? {},
+    caller: callerOf(event),
+    body() {
+      if (!parsed) {
+        if (rawBody === undefined) {
+          parsed = { value: undefined };
+        } else {
+          try {
+            parsed = { value: JSON.parse(rawBody) };
+          } catch {
+            throw new ValidationError([{ field: 'body', message: 'is not valid JSON' }], 'Malformed JSON body');
+          }
+        }
+      }
+      return parsed.value;
+    },
+  };
+}
+
+function json(status: number, body: unknown, requestId: string, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode: status,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      'x-request-id': requestId,
+      'cache-control': 'no-store',
+      ...headers,
+    },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** The one place where an error becomes a contract response. Unknown errors are logged, never leaked. */
+export function errorResponse(error: unknown, requestId: string): HttpResult {
+  if (error instanceof AppError) {
+    const body = errorBody(error.code, error.message, requestId, error.details, error.extra);
+    return json(ERROR_STATUS[error.code], body, requestId, error.headers);
+  }
+  logger.error('Unhandled error', error as Error);
+  metrics.addMetric('UnhandledError', MetricUnit.Count, 1);
+  return json(500, errorBody('INTERNAL_ERROR', 'Something went wrong on our side', requestId), requestId);
+}
+
+/**
+ * Builds the Lambda handler for one function's HTTP routes: `operations` maps API Gateway route keys
+ * (`"GET /api/me"`) to operations. Every function gets the same pipeline: Powertools logging with the request
+ * id, metrics, the body limit, and the contract's error mapping.
+ */
+export function httpFunction(operations: Record<string, Operation>) {
+  return middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event) => {
+      const requestId = event.requestContext.requestId;
+      logger.appendKeys({ requestId, routeKey: event.routeKey });
+      try {
+        const rawBody = decodeBody(event);
+        if (rawBody !== undefined && Buffer.byteLength(rawBody) > MAX_BODY_BYTES) {
+          throw new PayloadTooLargeError(`The body is over ${MAX_BODY_BYTES / 1024} KB`);
+        }
+        const operation = operations[event.routeKey];
+        if (!operation) {
+          throw new NotFoundError(`No route for ${event.requestContext.http.method} ${event.rawPath}`);
+        }
+        const response = await operation(toRequest(event, requestId, rawBody));
+        logger.info('request', { status: response.status });
+        return json(response.status, response.body, requestId, response.headers);
+      } catch (error) {
+        const response = errorResponse(error, requestId);
+        logger.info('request', { status: response.statusCode });
+        return response;
+      }
+    });
+}

@@ -1,0 +1,95 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PatchMeInput, UserProfile } from '#shared/schemas/me';
+import type { UserRepository } from '#functions/domain/users';
+import { ItemType, keys } from './keys.ts';
+
+const PROFILE_FIELDS = [
+  'id',
+  'email',
+  'name',
+  'avatarUrl',
+  'timezone',
+  'notificationPrefs',
+  'createdAt',
+  'updatedAt',
+  'version',
+] as const;
+
+function toProfile(item: Record<string, unknown>): UserProfile {
+  return Object.fromEntries(PROFILE_FIELDS.map((f) => [f, item[f] ?? null])) as unknown as UserProfile;
+}
+
+export class DynamoUserRepository implements UserRepository {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(userId: string): Promise<UserProfile | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.user(userId), ConsistentRead: true }),
+    );
+    return Item ? toProfile(Item) : undefined;
+  }
+
+  async createIfAbsent(profile: UserProfile): Promise<UserProfile> {
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.user(profile.id), type: ItemType.User, ...profile },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return profile;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return (await this.get(profile.id)) ?? profile;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * One conditional UpdateItem: only the named fields change (each notification switch on its own path), so two
+   * tabs changing different settings at once never overwrite each other's change.
+   */
+  async update(userId: string, patch: PatchMeInput, now: string): Promise<UserProfile | undefined> {
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#version': 'version' };
+    const values: Record<string, unknown> = { ':now': now, ':one': 1 };
+    const sets = ['#updatedAt = :now'];
+    const setField = (path: string[], value: unknown) => {
+      const expr = path.map((p) => {
+        names[`#${p}`] = p;
+        return `#${p}`;
+      });
+      const token = `:v${Object.keys(values).length}`;
+      values[token] = value;
+      sets.push(`${expr.join('.')} = ${token}`);
+    };
+    if (patch.name !== undefined) setField(['name'], patch.name);
+    if (patch.avatarUrl !== undefined) setField(['avatarUrl'], patch.avatarUrl);
+    if (patch.timezone !== undefined) setField(['timezone'], patch.timezone);
+    for (const [flag, on] of Object.entries(patch.notificationPrefs?.email ?? {})) {
+      if (on !== undefined) setField(['notificationPrefs', 'email', flag], on);
+    }
+    try {
+      const { Attributes } = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.user(userId),
+          UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toProfile(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Every Lambda function of TeamFlow: its entry module and how it is triggered. The CDK stacks make one
+ * NodejsFunction per entry with these settings; the local runtime imports the same entry modules and drives
+ * them with the same event-source settings. Routes point here by `fn` name (shared/routes.ts).
+ */
+import type { QueueName } from './definitions.ts';
+
+/**
+ * A DynamoDB stream event filter, as in Lambda's FilterCriteria: a pattern over the stream record
+ * (`{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['USER'] } } } }`).
+ */
+export type FilterPattern = Record<string, unknown>;
+
+export interface StreamSource {
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  /** Retries of a failing batch before its records go to the on-failure destination. */
+  retryAttempts: number;
+  bisectBatchOnError: boolean;
+  maxRecordAgeSeconds: number;
+  filters: FilterPattern[];
+  reportBatchItemFailures: true;
+}
+
+export interface QueueSource {
+  queue: QueueName;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  reportBatchItemFailures: true;
+}
+
+export interface FunctionDefinition {
+  /** Path of the entry module from the repository root; it exports `handler`. */
+  entry: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  stream?: StreamSource;
+  queue?: QueueSource;
+}
+
+export const functions = {
+  health: { entry: 'functions/http/health.ts', memoryMb: 256, timeoutSeconds: 5 },
+  me: { entry: 'functions/http/me.ts', memoryMb: 512, timeoutSeconds: 10 },
+  'not-found': { entry: 'functions/http/not-found.ts', memoryMb: 128, timeoutSeconds: 3 },
+  'post-confirmation': { entry: 'functions/triggers/post-confirmation.ts', memoryMb: 256, timeoutSeconds: 5 },
+  'ws-connect': { entry: 'functions/ws/connect.ts', memoryMb: 256, timeoutSeconds: 5 },
+  'ws-disconnect': { entry: 'functions/ws/disconnect.ts', memoryMb: 256, timeoutSeconds: 5 },
+  'ws-message': { entry: 'functions/ws/message.ts', memoryMb: 256, timeoutSeconds: 10 },
+  enqueue: {
+    entry: 'functions/stream/enqueue.ts',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    stream: {
+      batchSize: 100,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 3,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 3600,
+      filters: [{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['USER'] } } } }],
+      reportBatchItemFailures: true,
+    },
+  },
+  'email-worker': {
+    entry: 'functions/workers/email.ts',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    queue: { queue: 'email', batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionName = keyof typeof functions;

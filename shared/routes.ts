@@ -1,0 +1,51 @@
+/**
+ * The route table: the one source of truth for every HTTP and WebSocket route. The CDK stack creates an API
+ * Gateway route per entry, and the local gateway serves exactly these; neither has a list of its own.
+ *
+ * `fn` names the Lambda function (see infra/functions.ts) that serves the route. Routes of one resource share a
+ * function: one cold start warms them all, and a fault stays within one resource's routes.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type RouteAuth = 'jwt' | 'none';
+
+export interface HttpRoute {
+  method: HttpMethod;
+  /** API Gateway path syntax: `{name}` for a path parameter. */
+  path: string;
+  fn: string;
+  auth: RouteAuth;
+}
+
+export const httpRoutes = [
+  { method: 'GET', path: '/api/health', fn: 'health', auth: 'none' },
+  { method: 'GET', path: '/api/me', fn: 'me', auth: 'jwt' },
+  { method: 'PATCH', path: '/api/me', fn: 'me', auth: 'jwt' },
+] as const satisfies readonly HttpRoute[];
+
+/**
+ * API Gateway's `$default` route catches every request no other route matches; its function answers 404 in the
+ * contract's error shape (API Gateway's own "Not Found" body would not be).
+ */
+export const defaultHttpRoute = { routeKey: '$default', fn: 'not-found', auth: 'none' } as const;
+
+export interface WebSocketRoute {
+  /** `$connect`, `$disconnect`, `$default`, or an action selected by `$request.body.action`. */
+  routeKey: string;
+  fn: string;
+}
+
+export const websocketRouteSelectionExpression = '$request.body.action';
+
+export const websocketRoutes = [
+  { routeKey: '$connect', fn: 'ws-connect' },
+  { routeKey: '$disconnect', fn: 'ws-disconnect' },
+  { routeKey: '$default', fn: 'ws-message' },
+] as const satisfies readonly WebSocketRoute[];
+
+export type RouteKey = `${(typeof httpRoutes)[number]['method']} ${(typeof httpRoutes)[number]['path']}`;
+
+export function routeKeyOf(route: Pick<HttpRoute, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
