@@ -1,0 +1,25 @@
+import { eventually, outputs, signUpUser } from './support.ts';
+
+interface StoredMail {
+  subject: string;
+  to: string;
+  text?: string;
+}
+
+/**
+ * The whole event path on real emulators: Cognito confirmation → trigger writes the profile → DynamoDB stream →
+ * enqueue function (filtered) → SQS email queue → email worker → SES v2 → the local mailbox.
+ */
+describe('event pipeline', () => {
+  it('sends a welcome email to a person who signs up', async () => {
+    const user = await signUpUser('Grace Hopper');
+    const mail = await eventually(async () => {
+      const res = await fetch(`${outputs().mailUrl}/store`);
+      const { emails } = (await res.json()) as { emails: StoredMail[] };
+      return emails.find((m) => m.to === user.email);
+    }, 20_000);
+    expect(mail.subject).toBe('Welcome to TeamFlow');
+    expect(mail.text).toContain('Hi Grace Hopper');
+    expect(mail.text).toContain(outputs().webUrl);
+  });
+});
