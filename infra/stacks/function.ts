@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { APP_NAME } from '../definitions.ts';
+import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
+import type { StageConfig } from '../stage-config.ts';
+
+/** What every function of a deployment shares; made once by the app and handed to each stack. */
+export interface FunctionSettings {
+  config: StageConfig;
+  /** The repository root: entries in infra/functions.ts are relative to it, and esbuild runs there. */
+  projectRoot: string;
+  appVersion: string;
+}
+
+export interface TeamFlowFunctionProps {
+  settings: FunctionSettings;
+  /** Variables beyond the ones every function gets (see TeamFlowFunction). */
+  environment?: Record<string, string>;
+}
+
+export function physicalFunctionName(stage: string, name: FunctionName): string {
+  // The same name the local runtime gives the function (infra/local/function-runtime.ts), so logs match.
+  return `${APP_NAME}-${stage}-${name}`;
+}
+
+/**
+ * The repository root: the nearest folder up from the working directory (the CDK and jest run from the root) with
+ * the lockfile NodejsFunction needs. Without one, synth fails here with a message instead of deep in bundling.
+ */
+export function findProjectRoot(start: string = process.cwd()): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package-lock.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new Error(`No package-lock.json in ${start} or above: run the CDK from the repository`);
+    dir = parent;
+  }
+}
+
+function retention(days: StageConfig['logRetentionDays']): RetentionDays {
+  // RetentionDays is a numeric enum whose values are the day counts; stage-config only admits those counts.
+  const match = Object.values(RetentionDays).find((value): value is RetentionDays => value === days);
+  if (match === undefined) throw new Error(`CloudWatch Logs has no retention of ${days} days`);
+  return match;
+}
+
+/**
+ * The one way TeamFlow makes a Lambda function: the entry, memory and timeout of its definition in
+ * infra/functions.ts, Node.js 22 on Graviton, an ESM bundle made by the repository's own esbuild (never Docker),
+ * X-Ray tracing, and a log group of its own whose retention and removal follow the stage.
+ */
+export class TeamFlowFunction extends NodejsFunction {
+  constructor(scope: Construct, name: FunctionName, props: TeamFlowFunctionProps) {
+    const { config, projectRoot, appVersion } = props.settings;
+    // Typed as optional so a definition without memory falls back to the stage's default.
+    const definition: Omit<FunctionDefinition, 'memoryMb'> & { memoryMb?: number } = functions[name];
+    const functionName = physicalFunctionName(config.stage, name);
+    // A sibling of the function, made before it: the function's props need it, and `this` does not exist yet.
+    // An explicit log group (instead of the deprecated logRetention custom resource) is tagged and removed with
+    // the stack like everything else.
+    const logGroup = new LogGroup(scope, `${name}-logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: retention(config.logRetentionDays),
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    super(scope, name, {
+      functionName,
+      entry: path.join(projectRoot, definition.entry),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: definition.memoryMb ?? config.lambdaMemoryMb,
+      timeout: Duration.seconds(definition.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        APP_VERSION: appVersion,
+        POWERTOOLS_SERVICE_NAME: APP_NAME,
+        // One namespace per stage: stages that share an account must not add up in the same metrics.
+        POWERTOOLS_METRICS_NAMESPACE: `TeamFlow/${config.stage}`,
+        LOG_LEVEL: config.logLevel,
+        // Stack traces in the logs point into the TypeScript sources (the bundle ships its source map).
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // Some bundled CommonJS dependencies call require(); an ESM bundle has no require unless we make one.
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        // Bundle the AWS SDK too: the functions then run the SDK versions of package-lock.json that the tests
+        // ran, not whichever version the Lambda runtime happens to ship.
+        externalModules: [],
+        // The repository's tsconfig: esbuild reads it for the TypeScript settings; the #functions/* and
+        // #shared/* aliases resolve through package.json "imports", which esbuild supports natively.
+        tsconfig: path.join(projectRoot, 'tsconfig.json'),
+        forceDockerBundling: false,
+      },
+    });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The deployment stage's settings, read from the CDK context: `cdk.json` holds one entry per stage under
+ * `stages`, and `-c stage=<name>` picks one (dev when absent). Pure: no CDK imports, so it is unit-testable and
+ * every mistake in cdk.json fails the synth with a message naming the key, before any construct is made.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_STAGE = 'dev';
+
+/** The retention periods CloudWatch Logs accepts; any other number is rejected by the service at deploy time. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+// Stage names end up in resource names (table, queues, bucket, stacks), so they must be valid in all of them:
+// S3 wants lowercase, CloudFormation stack names letters, digits and hyphens.
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+
+const stageEntrySchema = z.strictObject({
+  /** Omitted: the stacks are account-agnostic and deploy to whatever account the credentials belong to. */
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+  /** Keep stateful resources (table, user pool, bucket) when the stack is deleted, and protect the table. */
+  retainData: z.boolean(),
+  logRetentionDays: z.literal(LOG_RETENTION_DAYS),
+  /** Memory of a function whose definition (infra/functions.ts) does not set its own. */
+  lambdaMemoryMb: z.int().min(128).max(10_240),
+  logLevel: z.enum(LOG_LEVELS).default('INFO'),
+  /** The product's domain: the sender of emails (`no-reply@<domain>`) and, by default, the web origin. */
+  domain: z.hostname().optional(),
+  /** Where people open the web app (links in emails, the bucket's CORS origin); defaults to https://<domain>. */
+  webUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+});
+
+export type StageEntry = z.input<typeof stageEntrySchema>;
+
+export interface StageConfig {
+  stage: string;
+  account?: string;
+  region: string;
+  retainData: boolean;
+  logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
+  lambdaMemoryMb: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  domain?: string;
+  /** Origin of the web app, without a trailing slash. */
+  webUrl: string;
+  mailFrom: string;
+}
+
+/** Thrown for any invalid stage setting; the message lists every problem, each with its key. */
+export class StageConfigError extends Error {
+  override name = 'StageConfigError';
+}
+
+/** The two context keys this reads; pass `app.node.getAllContext()` or a literal object in tests. */
+export interface StageContext {
+  stage?: unknown;
+  stages?: unknown;
+}
+
+export function readStageConfig(context: StageContext): StageConfig {
+  const stage = context.stage ?? DEFAULT_STAGE;
+  if (typeof stage !== 'string' || !STAGE_NAME.test(stage)) {
+    throw new StageConfigError(
+      `Context "stage" must match ${STAGE_NAME} (lowercase, it is part of resource names), got ${JSON.stringify(stage)}`,
+    );
+  }
+  const stages = context.stages;
+  if (typeof stages !== 'object' || stages === null || Array.isArray(stages)) {
+    throw new StageConfigError('Context "stages" is missing: cdk.json must define one entry per stage');
+  }
+  const known = Object.keys(stages);
+  if (!Object.hasOwn(stages, stage)) {
+    throw new StageConfigError(`Unknown stage "${stage}": cdk.json defines ${known.join(', ') || 'none'}`);
+  }
+  const parsed = stageEntrySchema.safeParse((stages as Record<string, unknown>)[stage]);
+  if (!parsed.success) {
+    throw new StageConfigError(
+      `Invalid settings for stage "${stage}" in cdk.json:\n${z.prettifyError(parsed.error)}`,
+    );
+  }
+  const entry = parsed.data;
+  const domain = entry.domain ?? 'example.com';
+  const webUrl = new URL(entry.webUrl ?? `https://${domain}`).origin;
+  return {
+    stage,
+    ...(entry.account ? { account: entry.account } : {}),
+    region: entry.region,
+    retainData: entry.retainData,
+    logRetentionDays: entry.logRetentionDays,
+    lambdaMemoryMb: entry.lambdaMemoryMb,
+    logLevel: entry.logLevel,
+    ...(entry.domain ? { domain: entry.domain } : {}),
+    webUrl,
+    mailFrom: `no-reply@${domain}`,
+  };
+}
