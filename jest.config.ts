@@ -5,6 +5,8 @@ import type { Config } from 'jest';
 const transform: Config['transform'] = {
   '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true } } }],
 };
+// @middy/core and fauxqs ship only as ES modules: let swc turn them into CommonJS like our own code.
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|fauxqs)/)'];
 const moduleNameMapper = {
   '^#shared/(.*)$': '<rootDir>/shared/$1',
   '^#functions/(.*)$': '<rootDir>/functions/$1',
@@ -17,6 +19,7 @@ const config: Config = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/**/*.test.ts?(x)'],
       testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$', '/cdk.out/'],
@@ -25,6 +28,7 @@ const config: Config = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',

@@ -1,9 +1,11 @@
 import { eventually, outputs, signUpUser } from './support.ts';
 
+/** What the SES emulator keeps of a sent email (`GET <mailUrl>/store`). */
 interface StoredMail {
+  from: string;
   subject: string;
-  to: string;
-  text?: string;
+  destination: { to: string[] };
+  body: { text?: string; html?: string };
 }
 
 /**
@@ -16,10 +18,12 @@ describe('event pipeline', () => {
     const mail = await eventually(async () => {
       const res = await fetch(`${outputs().mailUrl}/store`);
       const { emails } = (await res.json()) as { emails: StoredMail[] };
-      return emails.find((m) => m.to === user.email);
+      return emails.find((m) => m.destination.to.includes(user.email));
     }, 20_000);
     expect(mail.subject).toBe('Welcome to TeamFlow');
-    expect(mail.text).toContain('Hi Grace Hopper');
-    expect(mail.text).toContain(outputs().webUrl);
+    expect(mail.from).toContain('no-reply@');
+    expect(mail.body.text).toContain('Hi Grace Hopper');
+    expect(mail.body.text).toContain(outputs().webUrl);
+    expect(mail.body.html).toContain('<p>Hi Grace Hopper,</p>');
   });
 });

@@ -89,6 +89,7 @@ describe('WebSocket API (local)', () => {
 
     const info = await management.send(new GetConnectionCommand({ ConnectionId: connectionId }));
     expect(info.ConnectedAt).toBeInstanceOf(Date);
+    expect(info.Identity?.SourceIp).toBe('127.0.0.1');
     await management.send(
       new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify({ type: 'hello' })) }),
     );

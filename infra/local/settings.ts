@@ -99,3 +99,8 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RV
 export function url(settings: LocalSettings, service: keyof LocalSettings['ports'], protocol = 'http'): string {
   return `${protocol}://${settings.host}:${settings.ports[service]}`;
 }
+
+/** SQS endpoint in the style of the emulator's queue URLs (`sqs.<region>.localhost`), so the SDK sees one host. */
+export function sqsEndpoint(settings: LocalSettings): string {
+  return `http://sqs.${settings.region}.localhost:${settings.ports.sqs}`;
+}

@@ -22,7 +22,7 @@ import { startWebSocketApi } from './gateway/websocket-api.ts';
 import { assertPortsFree } from './ports.ts';
 import { SqsPoller } from './pollers/sqs-poller.ts';
 import { StreamPoller } from './pollers/stream-poller.ts';
-import { LOCAL_CREDENTIALS, url, type LocalSettings } from './settings.ts';
+import { LOCAL_CREDENTIALS, sqsEndpoint, url, type LocalSettings } from './settings.ts';
 import { startWeb } from './web.ts';
 
 /** `GET /config.json`, exactly the keys of ../shared/API.md. */
@@ -64,7 +64,7 @@ function functionEnvironment(settings: LocalSettings, resources: LocalResources,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     // The SDK's own per-service endpoint settings: the function code is the cloud code, unchanged.
     AWS_ENDPOINT_URL_DYNAMODB: url(settings, 'dynamodb'),
-    AWS_ENDPOINT_URL_SQS: url(settings, 'sqs'),
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint(settings),
     AWS_ENDPOINT_URL_S3: url(settings, 's3'),
     AWS_ENDPOINT_URL_SESV2: url(settings, 'ses'),
     TABLE_NAME: resources.tableName,
@@ -112,7 +112,7 @@ export async function startLocalStack(settings: LocalSettings, log: Log = consol
 
     const clientConfig = { region: settings.region, credentials: LOCAL_CREDENTIALS };
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: url(settings, 'dynamodb') });
-    const sqs = new SQSClient({ ...clientConfig, endpoint: url(settings, 'sqs') });
+    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint(settings) });
     const s3 = new S3Client({ ...clientConfig, endpoint: url(settings, 's3'), forcePathStyle: true });
     const cognito = new CognitoIdentityProviderClient({ ...clientConfig, endpoint: url(settings, 'cognito') });
     const webUrl = settings.web ? url(settings, 'web') : url(settings, 'api');

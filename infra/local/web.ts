@@ -11,7 +11,7 @@ export async function startWeb(settings: LocalSettings): Promise<RunningService>
   const { createServer } = await import('vite');
   const api = url(settings, 'api');
   const server = await createServer({
-    configFile: path.join(settings.root, 'web', 'vite.config.ts'),
+    configFile: path.join(settings.root, 'web', 'vite.config.mts'),
     root: path.join(settings.root, 'web'),
     logLevel: 'warn',
     clearScreen: false,

@@ -193,10 +193,11 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
       return reply(200);
     }
     if (req.method === 'GET') {
+      // The service's wire names are camelCase (the SDK maps them to ConnectedAt, Identity, ...).
       return reply(200, {
-        ConnectedAt: new Date(connection.connectedAt).toISOString(),
-        LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-        Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+        connectedAt: new Date(connection.connectedAt).toISOString(),
+        lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+        identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
       });
     }
     if (req.method === 'DELETE') {
