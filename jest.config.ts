@@ -3,7 +3,10 @@ import type { Config } from 'jest';
 // Two projects: `unit` (pure logic, no services) and `integration` (one local stack of real AWS emulators,
 // started once by the global setup on free ports with a fresh data folder, hit over HTTP/WebSocket).
 const transform: Config['transform'] = {
-  '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true } } }],
+  '^.+\\.(t|j)sx?$': [
+    '@swc/jest',
+    { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true } } },
+  ],
 };
 // @middy/core and fauxqs ship only as ES modules: let swc turn them into CommonJS like our own code.
 const transformIgnorePatterns = ['/node_modules/(?!(@middy|fauxqs)/)'];

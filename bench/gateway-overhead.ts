@@ -27,7 +27,9 @@ export async function gatewayOverhead(root: string): Promise<void> {
       region: o.region,
       endpoint: o.local.endpoints.dynamodb,
       credentials: LOCAL_CREDENTIALS,
-      requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }) }),
+      requestHandler: new NodeHttpHandler({
+        httpAgent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }),
+      }),
     });
     const getItem = new GetItemCommand({
       TableName: o.local.resources.tableName,
@@ -36,7 +38,9 @@ export async function gatewayOverhead(root: string): Promise<void> {
     });
     const raw = async () => (await dynamodb.send(getItem)).Item !== undefined;
     const me = async () => {
-      const res = await fetch(`${o.local.gatewayUrl}/api/me`, { headers: { authorization: `Bearer ${user.idToken}` } });
+      const res = await fetch(`${o.local.gatewayUrl}/api/me`, {
+        headers: { authorization: `Bearer ${user.idToken}` },
+      });
       await res.arrayBuffer();
       return res.status === 200;
     };
@@ -44,8 +48,16 @@ export async function gatewayOverhead(root: string): Promise<void> {
     await runLoad('warm-up', { concurrency: CONCURRENCY, durationMs: 1500 }, raw);
     await runLoad('warm-up', { concurrency: CONCURRENCY, durationMs: 1500 }, me);
 
-    const rawResult = await runLoad(`DynamoDB GetItem (raw, c=${CONCURRENCY})`, { concurrency: CONCURRENCY, durationMs: DURATION_MS }, raw);
-    const apiResult = await runLoad(`GET /api/me via gateway (c=${CONCURRENCY})`, { concurrency: CONCURRENCY, durationMs: DURATION_MS }, me);
+    const rawResult = await runLoad(
+      `DynamoDB GetItem (raw, c=${CONCURRENCY})`,
+      { concurrency: CONCURRENCY, durationMs: DURATION_MS },
+      raw,
+    );
+    const apiResult = await runLoad(
+      `GET /api/me via gateway (c=${CONCURRENCY})`,
+      { concurrency: CONCURRENCY, durationMs: DURATION_MS },
+      me,
+    );
     console.log('\n## Local gateway overhead');
     console.log(formatResult(rawResult));
     console.log(formatResult(apiResult));

@@ -18,13 +18,26 @@ export async function signUpBenchUser(o: LocalOutputs): Promise<{ idToken: strin
   const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
   const password = 'Bench-Passw0rd';
   await cognito.send(
-    new SignUpCommand({ ClientId: o.userPoolClientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }),
+    new SignUpCommand({
+      ClientId: o.userPoolClientId,
+      Username: email,
+      Password: password,
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }),
   );
   await cognito.send(
-    new ConfirmSignUpCommand({ ClientId: o.userPoolClientId, Username: email, ConfirmationCode: o.local.confirmationCode }),
+    new ConfirmSignUpCommand({
+      ClientId: o.userPoolClientId,
+      Username: email,
+      ConfirmationCode: o.local.confirmationCode,
+    }),
   );
   const { AuthenticationResult } = await cognito.send(
-    new InitiateAuthCommand({ ClientId: o.userPoolClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+    new InitiateAuthCommand({
+      ClientId: o.userPoolClientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
   );
   const idToken = AuthenticationResult!.IdToken!;
   const { sub } = JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as { sub: string };

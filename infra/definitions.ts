@@ -131,3 +131,17 @@ export function bucketName(stage: string, name: keyof typeof buckets, account = 
 export function userPoolName(stage: string): string {
   return `${APP_NAME}-${stage}`;
 }
+
+export function userPoolClientName(stage: string): string {
+  return `${userPoolName(stage)}-web`;
+}
+
+/** Where stream records a function gave up on go (the event source mappings' on-failure destination). */
+export function streamFailureQueueName(stage: string): string {
+  return `${tableName(stage)}-stream-failures`;
+}
+
+/** A function's physical name (`teamflow-dev-me`), the same in the cloud and locally so logs read alike. */
+export function physicalFunctionName(stage: string, name: string): string {
+  return `${APP_NAME}-${stage}-${name}`;
+}

@@ -24,7 +24,9 @@ describe('JWT authorizer (local HTTP API)', () => {
     const res = await api('/me', { token });
     expect(res.status).toBe(401);
     expectErrorShape(res.body, 'UNAUTHORIZED');
-    expect(res.headers.get('x-request-id')).toBe((res.body as { error: { requestId: string } }).error.requestId);
+    expect(res.headers.get('x-request-id')).toBe(
+      (res.body as { error: { requestId: string } }).error.requestId,
+    );
   });
 
   it('leaves /api/health open', async () => {

@@ -1,4 +1,8 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
 import { lambdaContext } from '../infra/local/lambda-context.ts';
 import { outputs } from './support.ts';
@@ -14,7 +18,13 @@ const event = (): APIGatewayProxyEventV2WithJWTAuthorizer =>
     requestContext: {
       requestId: 'test-request',
       routeKey: 'GET /api/health',
-      http: { method: 'GET', path: '/api/health', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      http: {
+        method: 'GET',
+        path: '/api/health',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'jest',
+      },
     },
   }) as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 

@@ -46,7 +46,11 @@ describe('GET/PATCH /api/me', () => {
     const res = await api('/me', {
       method: 'PATCH',
       token: user.idToken,
-      body: { name: '  Ada King  ', timezone: 'Europe/London', notificationPrefs: { email: { digest: true } } },
+      body: {
+        name: '  Ada King  ',
+        timezone: 'Europe/London',
+        notificationPrefs: { email: { digest: true } },
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -63,7 +67,11 @@ describe('GET/PATCH /api/me', () => {
     const before = (await api('/me', { token: user.idToken })).body as { version: number };
     await Promise.all([
       api('/me', { method: 'PATCH', token: user.idToken, body: { avatarUrl: 'https://example.com/a.png' } }),
-      api('/me', { method: 'PATCH', token: user.idToken, body: { notificationPrefs: { email: { assigned: false } } } }),
+      api('/me', {
+        method: 'PATCH',
+        token: user.idToken,
+        body: { notificationPrefs: { email: { assigned: false } } },
+      }),
     ]);
     const after = (await api('/me', { token: user.idToken })).body;
     expect(after).toMatchObject({
@@ -82,7 +90,11 @@ describe('GET/PATCH /api/me', () => {
     ['an unknown time zone', { body: { timezone: 'Mars/Olympus_Mons' } }, ['timezone']],
     ['a non-http avatar URL', { body: { avatarUrl: 'javascript:alert(1)' } }, ['avatarUrl']],
     ['an unknown field', { body: { name: 'A', role: 'owner' } }, ['role']],
-    ['a wrong type deep inside', { body: { notificationPrefs: { email: { digest: 'yes' } } } }, ['notificationPrefs.email.digest']],
+    [
+      'a wrong type deep inside',
+      { body: { notificationPrefs: { email: { digest: 'yes' } } } },
+      ['notificationPrefs.email.digest'],
+    ],
     ['an array body', { body: [1, 2] }, ['body']],
   ])('answers 400 naming the field for %s, and writes nothing', async (_, request, fields) => {
     const before = (await api('/me', { token: user.idToken })).body;
@@ -95,7 +107,11 @@ describe('GET/PATCH /api/me', () => {
   });
 
   it('refuses a body over 256 KB with 413', async () => {
-    const res = await api('/me', { method: 'PATCH', token: user.idToken, body: { name: 'x'.repeat(300 * 1024) } });
+    const res = await api('/me', {
+      method: 'PATCH',
+      token: user.idToken,
+      body: { name: 'x'.repeat(300 * 1024) },
+    });
     expect(res.status).toBe(413);
     expectErrorShape(res.body, 'PAYLOAD_TOO_LARGE');
   });

@@ -25,7 +25,12 @@ describe('restart', () => {
         const again = await support.signIn(user.email, user.password);
         const me = await support.api('/me', { token: again.idToken });
         expect(me.status).toBe(200);
-        expect(me.body).toMatchObject({ id: user.userId, name: 'Before Restart', timezone: 'Asia/Tokyo', version: 2 });
+        expect(me.body).toMatchObject({
+          id: user.userId,
+          name: 'Before Restart',
+          timezone: 'Asia/Tokyo',
+          version: 2,
+        });
       } finally {
         await second.stop();
       }

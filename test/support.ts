@@ -83,7 +83,13 @@ export interface ApiResult<T = Record<string, unknown>> {
 /** Calls the API at the contract's apiUrl (the web origin's /api), with an optional bearer token. */
 export async function api<T = Record<string, unknown>>(
   path: string,
-  options: { method?: string; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  options: {
+    method?: string;
+    token?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -92,9 +98,17 @@ export async function api<T = Record<string, unknown>>(
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const response = await fetch(`${outputs().apiUrl}${path}`, { method: options.method ?? 'GET', headers, body });
+  const response = await fetch(`${outputs().apiUrl}${path}`, {
+    method: options.method ?? 'GET',
+    headers,
+    body,
+  });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : undefined) as T,
+    headers: response.headers,
+  };
 }
 
 /** Polls until `probe` returns a value (not undefined) or the deadline passes. */

@@ -20,7 +20,11 @@ export const emulatorKey = () =>
 
 export const forgedKey = () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
-export function signJwt(payload: Record<string, unknown>, key: crypto.KeyObject, kid = 'CognitoLocal'): string {
+export function signJwt(
+  payload: Record<string, unknown>,
+  key: crypto.KeyObject,
+  kid = 'CognitoLocal',
+): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
   const unsigned = `${encode({ alg: 'RS256', typ: 'JWT', kid })}.${encode(payload)}`;
   const signature = crypto.sign('sha256', Buffer.from(unsigned), key).toString('base64url');

@@ -44,10 +44,17 @@ describe('WebSocket API (local)', () => {
     endpoint: o.local.websocketManagementEndpoint,
     credentials: LOCAL_CREDENTIALS,
   });
-  const dynamodb = new DynamoDBClient({ region: o.region, endpoint: o.local.endpoints.dynamodb, credentials: LOCAL_CREDENTIALS });
+  const dynamodb = new DynamoDBClient({
+    region: o.region,
+    endpoint: o.local.endpoints.dynamodb,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const connectionItem = (id: string) =>
     dynamodb.send(
-      new GetItemCommand({ TableName: o.local.resources.tableName, Key: { PK: { S: `CONN#${id}` }, SK: { S: 'CONN' } } }),
+      new GetItemCommand({
+        TableName: o.local.resources.tableName,
+        Key: { PK: { S: `CONN#${id}` }, SK: { S: 'CONN' } },
+      }),
     );
   let user: TestUser;
 
@@ -91,7 +98,10 @@ describe('WebSocket API (local)', () => {
     expect(info.ConnectedAt).toBeInstanceOf(Date);
     expect(info.Identity?.SourceIp).toBe('127.0.0.1');
     await management.send(
-      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify({ type: 'hello' })) }),
+      new PostToConnectionCommand({
+        ConnectionId: connectionId,
+        Data: Buffer.from(JSON.stringify({ type: 'hello' })),
+      }),
     );
     expect(await client.next()).toEqual({ type: 'hello' });
 

@@ -6,5 +6,7 @@ const sqs = new SQSClient({});
 
 /** Puts one email on the email queue; the email worker sends it. */
 export async function enqueueEmail(message: EmailMessage): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: config.emailQueueUrl, MessageBody: JSON.stringify(message) }));
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: config.emailQueueUrl, MessageBody: JSON.stringify(message) }),
+  );
 }

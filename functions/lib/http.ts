@@ -4,7 +4,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ERROR_STATUS, errorBody } from '#shared/errors';
-import { AppError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from './errors.ts';
+import {
+  AppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+} from './errors.ts';
 import { logger, metrics } from './observability.ts';
 
 /** Bodies over this size are refused with 413 before any work is done. */
@@ -80,7 +86,10 @@ function toRequest(event: HttpEvent, requestId: string, rawBody: string | undefi
           try {
             parsed = { value: JSON.parse(rawBody) };
           } catch {
-            throw new ValidationError([{ field: 'body', message: 'is not valid JSON' }], 'Malformed JSON body');
+            throw new ValidationError(
+              [{ field: 'body', message: 'is not valid JSON' }],
+              'Malformed JSON body',
+            );
           }
         }
       }
@@ -89,7 +98,12 @@ function toRequest(event: HttpEvent, requestId: string, rawBody: string | undefi
   };
 }
 
-function json(status: number, body: unknown, requestId: string, headers: Record<string, string> = {}): HttpResult {
+function json(
+  status: number,
+  body: unknown,
+  requestId: string,
+  headers: Record<string, string> = {},
+): HttpResult {
   return {
     statusCode: status,
     headers: {

@@ -8,7 +8,11 @@ export type InputLocation = 'body' | 'query' | 'path';
  * inside that part (`name`, `notificationPrefs.email.digest`); a problem with the part as a whole names the
  * part itself (`body`).
  */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, location: InputLocation): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  location: InputLocation,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {

@@ -16,12 +16,7 @@ import {
   SQSClient,
   type CreateQueueCommandInput,
 } from '@aws-sdk/client-sqs';
-import {
-  CreateBucketCommand,
-  HeadBucketCommand,
-  PutBucketCorsCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -34,9 +29,11 @@ import {
   buckets,
   queueName,
   queues,
+  streamFailureQueueName,
   table,
   tableName,
   userPool,
+  userPoolClientName,
   userPoolName,
   type QueueDefinition,
   type QueueName,
@@ -115,7 +112,10 @@ export async function ensureTable(dynamodb: DynamoDBClient, name: string): Promi
   return Table.LatestStreamArn;
 }
 
-async function createQueue(sqs: SQSClient, input: CreateQueueCommandInput): Promise<{ url: string; arn: string }> {
+async function createQueue(
+  sqs: SQSClient,
+  input: CreateQueueCommandInput,
+): Promise<{ url: string; arn: string }> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand(input));
   if (!QueueUrl) throw new Error(`No URL for queue ${input.QueueName}`);
   const { Attributes } = await sqs.send(
@@ -139,13 +139,21 @@ export async function ensureQueue(
     Attributes: {
       VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(definition.retentionDays * 86400),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: definition.maxReceiveCount }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: definition.maxReceiveCount,
+      }),
     },
   });
   return { url: queue.url, arn: queue.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
 }
 
-async function ensureBucket(s3: S3Client, name: string, webOrigin: string, definition: (typeof buckets)[keyof typeof buckets]) {
+async function ensureBucket(
+  s3: S3Client,
+  name: string,
+  webOrigin: string,
+  definition: (typeof buckets)[keyof typeof buckets],
+) {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: name }));
   } catch {
@@ -193,7 +201,7 @@ async function ensureUserPool(cognito: CognitoIdentityProviderClient, stage: str
     poolId = UserPool?.Id;
   }
   if (!poolId) throw new Error('The Cognito emulator did not create the user pool');
-  const clientName = `${poolName}-web`;
+  const clientName = userPoolClientName(stage);
   const { UserPoolClients } = await cognito.send(
     new ListUserPoolClientsCommand({ UserPoolId: poolId, MaxResults: 60 }),
   );
@@ -227,7 +235,7 @@ export async function bootstrap(
       ),
     ),
     createQueue(clients.sqs, {
-      QueueName: `${tableName(stage)}-stream-failures`,
+      QueueName: streamFailureQueueName(stage),
       Attributes: { MessageRetentionPeriod: String(14 * 86400) },
     }),
     ensureUserPool(clients.cognito, stage),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { physicalFunctionName } from '../definitions.ts';
 import { functions, type FunctionName } from '../functions.ts';
 import { lambdaContext } from './lambda-context.ts';
 
@@ -22,12 +23,12 @@ export class LocalFunctionRuntime {
   ) {}
 
   physicalName(name: FunctionName): string {
-    return `teamflow-${this.stage}-${name}`;
+    return physicalFunctionName(this.stage, name);
   }
 
   /** The registry name for a physical function name (`teamflow-local-me` → `me`), if it is one of ours. */
   fromPhysicalName(physical: string): FunctionName | undefined {
-    const prefix = `teamflow-${this.stage}-`;
+    const prefix = physicalFunctionName(this.stage, '');
     const name = physical.startsWith(prefix) ? physical.slice(prefix.length) : physical;
     return name in functions ? (name as FunctionName) : undefined;
   }
@@ -36,11 +37,13 @@ export class LocalFunctionRuntime {
     let loaded = this.modules.get(name);
     if (!loaded) {
       const file = path.join(this.root, functions[name].entry);
-      loaded = import(pathToFileURL(file).href).then((mod: { handler?: Handler; default?: { handler?: Handler } }) => {
-        const handler = mod.handler ?? mod.default?.handler;
-        if (typeof handler !== 'function') throw new Error(`${file} does not export a handler`);
-        return handler;
-      });
+      loaded = import(pathToFileURL(file).href).then(
+        (mod: { handler?: Handler; default?: { handler?: Handler } }) => {
+          const handler = mod.handler ?? mod.default?.handler;
+          if (typeof handler !== 'function') throw new Error(`${file} does not export a handler`);
+          return handler;
+        },
+      );
       this.modules.set(name, loaded);
     }
     return loaded;

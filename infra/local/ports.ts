@@ -19,7 +19,9 @@ export async function assertPortsFree(settings: LocalSettings): Promise<void> {
   const taken: string[] = [];
   for (const key of wanted) {
     if (!(await isFree(settings.host, settings.ports[key]))) {
-      taken.push(`  port ${settings.ports[key]} (${PORT_LABELS[key]}): set ${PORT_VARIABLES[key]} to another port`);
+      taken.push(
+        `  port ${settings.ports[key]} (${PORT_LABELS[key]}): set ${PORT_VARIABLES[key]} to another port`,
+      );
     }
   }
   if (taken.length) {

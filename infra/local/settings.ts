@@ -96,7 +96,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, root = pro
  */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
-export function url(settings: LocalSettings, service: keyof LocalSettings['ports'], protocol = 'http'): string {
+export function url(
+  settings: LocalSettings,
+  service: keyof LocalSettings['ports'],
+  protocol = 'http',
+): string {
   return `${protocol}://${settings.host}:${settings.ports[service]}`;
 }
 

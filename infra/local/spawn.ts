@@ -32,17 +32,21 @@ export async function spawnLocalStack(options: {
   }
   const logFile = path.join(options.dataDir, 'stack.log');
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(options.root, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
-    cwd: options.root,
-    env: {
-      ...process.env,
-      ...portEnv,
-      TEAMFLOW_DATA_DIR: options.dataDir,
-      TEAMFLOW_WEB: options.web === false ? '0' : '1',
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [path.join(options.root, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'],
+    {
+      cwd: options.root,
+      env: {
+        ...process.env,
+        ...portEnv,
+        TEAMFLOW_DATA_DIR: options.dataDir,
+        TEAMFLOW_WEB: options.web === false ? '0' : '1',
+        ...options.env,
+      },
+      stdio: ['ignore', log, log],
     },
-    stdio: ['ignore', log, log],
-  });
+  );
   fs.closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);

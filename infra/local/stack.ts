@@ -57,7 +57,12 @@ export interface RunningStack {
 
 type Log = (line: string) => void;
 
-function functionEnvironment(settings: LocalSettings, resources: LocalResources, webUrl: string, issuer: string) {
+function functionEnvironment(
+  settings: LocalSettings,
+  resources: LocalResources,
+  webUrl: string,
+  issuer: string,
+) {
   return {
     AWS_REGION: settings.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -87,7 +92,10 @@ function functionEnvironment(settings: LocalSettings, resources: LocalResources,
  * Brings the whole product up on this machine: emulators, resources, gateways, event-source pollers and the
  * web app. Everything started is stopped by stop(), in reverse order.
  */
-export async function startLocalStack(settings: LocalSettings, log: Log = console.log): Promise<RunningStack> {
+export async function startLocalStack(
+  settings: LocalSettings,
+  log: Log = console.log,
+): Promise<RunningStack> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((e: Error) => log(`stop failed: ${e.message}`));
@@ -114,9 +122,15 @@ export async function startLocalStack(settings: LocalSettings, log: Log = consol
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: url(settings, 'dynamodb') });
     const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint(settings) });
     const s3 = new S3Client({ ...clientConfig, endpoint: url(settings, 's3'), forcePathStyle: true });
-    const cognito = new CognitoIdentityProviderClient({ ...clientConfig, endpoint: url(settings, 'cognito') });
+    const cognito = new CognitoIdentityProviderClient({
+      ...clientConfig,
+      endpoint: url(settings, 'cognito'),
+    });
     const webUrl = settings.web ? url(settings, 'web') : url(settings, 'api');
-    const resources = await bootstrap({ dynamodb, sqs, s3, cognito }, { stage: settings.stage, webOrigin: webUrl });
+    const resources = await bootstrap(
+      { dynamodb, sqs, s3, cognito },
+      { stage: settings.stage, webOrigin: webUrl },
+    );
     const issuer = `${url(settings, 'cognito')}/${resources.userPoolId}`;
     Object.assign(process.env, functionEnvironment(settings, resources, webUrl, issuer));
 
@@ -148,7 +162,9 @@ export async function startLocalStack(settings: LocalSettings, log: Log = consol
     stops.push(websocketApi.close);
 
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: url(settings, 'dynamodb') });
-    for (const [name, definition] of Object.entries(functions) as Array<[FunctionName, (typeof functions)[FunctionName]]>) {
+    for (const [name, definition] of Object.entries(functions) as Array<
+      [FunctionName, (typeof functions)[FunctionName]]
+    >) {
       if ('stream' in definition) {
         const poller = new StreamPoller({
           functionName: runtime.physicalName(name),

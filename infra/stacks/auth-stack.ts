@@ -8,7 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { tableName, userPool as poolDefinition, userPoolName } from '../definitions.ts';
+import { tableName, userPool as poolDefinition, userPoolClientName, userPoolName } from '../definitions.ts';
 import { TeamFlowFunction, type FunctionSettings } from './function.ts';
 
 export interface AuthStackProps extends StackProps {
@@ -80,7 +80,7 @@ export class AuthStack extends Stack {
     const validity = poolDefinition.tokenValidity;
     this.webClient = this.userPool.addClient(poolDefinition.clientId, {
       // The same name the local bootstrap gives the client.
-      userPoolClientName: `${userPoolName(config.stage)}-web`,
+      userPoolClientName: userPoolClientName(config.stage),
       generateSecret: false,
       authFlows: authFlows(poolDefinition.explicitAuthFlows),
       // The web app signs in with the API (USER_PASSWORD_AUTH / SRP), not the hosted UI: without this CDK would

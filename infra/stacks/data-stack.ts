@@ -22,6 +22,7 @@ import {
   buckets,
   queueName,
   queues,
+  streamFailureQueueName,
   table as tableDefinition,
   tableName,
   type KeyAttribute,
@@ -35,12 +36,6 @@ export interface DataStackProps extends StackProps {
 
 function attribute(key: KeyAttribute): Attribute {
   return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
-}
-
-/** Where stream records the enqueue function gave up on go (the event source mapping's on-failure destination). */
-export function streamFailureQueueName(stage: string): string {
-  // The name the local runtime gives it (infra/local/bootstrap.ts); it is not (yet) in definitions.ts.
-  return `${tableName(stage)}-stream-failures`;
 }
 
 /** Everything that holds data: the table, the queues and their DLQs, the attachments bucket. */

@@ -5,7 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { APP_NAME } from '../definitions.ts';
+import { APP_NAME, physicalFunctionName } from '../definitions.ts';
 import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
 import type { StageConfig } from '../stage-config.ts';
 
@@ -21,11 +21,6 @@ export interface TeamFlowFunctionProps {
   settings: FunctionSettings;
   /** Variables beyond the ones every function gets (see TeamFlowFunction). */
   environment?: Record<string, string>;
-}
-
-export function physicalFunctionName(stage: string, name: FunctionName): string {
-  // The same name the local runtime gives the function (infra/local/function-runtime.ts), so logs match.
-  return `${APP_NAME}-${stage}-${name}`;
 }
 
 /**
@@ -86,7 +81,7 @@ export class TeamFlowFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: APP_NAME,
         // One namespace per stage: stages that share an account must not add up in the same metrics.
         POWERTOOLS_METRICS_NAMESPACE: `TeamFlow/${config.stage}`,
-        LOG_LEVEL: config.logLevel,
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
         // Stack traces in the logs point into the TypeScript sources (the bundle ships its source map).
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

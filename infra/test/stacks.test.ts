@@ -7,12 +7,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { queueName, queues, table, tableName, userPool, type QueueName } from '../definitions.ts';
+import {
+  physicalFunctionName,
+  queueName,
+  queues,
+  streamFailureQueueName,
+  table,
+  tableName,
+  userPool,
+  type QueueName,
+} from '../definitions.ts';
 import { functions, type FunctionName } from '../functions.ts';
 import { readStageConfig, type StageConfig } from '../stage-config.ts';
-import { findProjectRoot, physicalFunctionName } from '../stacks/function.ts';
+import { findProjectRoot } from '../stacks/function.ts';
 import { stackName, addTeamFlowStacks } from '../stacks/teamflow.ts';
-import { streamFailureQueueName } from '../stacks/data-stack.ts';
 import { defaultHttpRoute, httpRoutes, routeKeyOf, websocketRoutes } from '../../shared/routes.ts';
 
 interface Resource {
@@ -350,7 +358,7 @@ describe('Api stack', () => {
           Environment: {
             Variables: expect.objectContaining({
               APP_VERSION: '1.2.3-test',
-              LOG_LEVEL: 'DEBUG',
+              POWERTOOLS_LOG_LEVEL: 'DEBUG',
               POWERTOOLS_SERVICE_NAME: 'teamflow',
               POWERTOOLS_METRICS_NAMESPACE: 'TeamFlow/dev',
             }),

@@ -37,7 +37,10 @@ export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = {
 export const patchMeSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
-    avatarUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
+    avatarUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .nullable(),
     timezone: timeZoneSchema,
     notificationPrefs: z.strictObject({ email: emailPrefsSchema.partial() }),
   })

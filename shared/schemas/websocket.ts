@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** Frames a client sends over the WebSocket (../shared/API.md, "WebSocket"). */
-export const clientFrameSchema = z.discriminatedUnion('action', [z.strictObject({ action: z.literal('ping') })]);
+export const clientFrameSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('ping') }),
+]);
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 

@@ -87,7 +87,12 @@ export function App() {
               </label>
               <label>
                 Password{' '}
-                <input type="password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+                <input
+                  type="password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
               </label>
               <button type="submit">Sign in</button>
               <button type="button" onClick={() => setStep('sign-up')}>
@@ -105,7 +110,12 @@ export function App() {
               </label>
               <label>
                 Password (8+ characters, upper and lower case, a digit){' '}
-                <input type="password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+                <input
+                  type="password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
               </label>
               <button type="submit">Sign up</button>
             </form>
@@ -114,7 +124,8 @@ export function App() {
             <form onSubmit={onConfirm} aria-label="Confirm your email">
               <p>
                 We sent a confirmation code to {email}.
-                {isLocal(config) && ' Running locally: the code is printed by `npm start` (123456 by default).'}
+                {isLocal(config) &&
+                  ' Running locally: the code is printed by `npm start` (123456 by default).'}
               </p>
               <label>
                 Code <input required value={code} onChange={(e) => setCode(e.target.value)} />

@@ -49,18 +49,24 @@ export const signUp = (config: WebConfig, email: string, password: string, name:
   });
 
 export const confirmSignUp = (config: WebConfig, email: string, code: string) =>
-  call(config, 'ConfirmSignUp', { ClientId: config.userPoolClientId, Username: email, ConfirmationCode: code });
+  call(config, 'ConfirmSignUp', {
+    ClientId: config.userPoolClientId,
+    Username: email,
+    ConfirmationCode: code,
+  });
 
 export async function signIn(config: WebConfig, email: string, password: string): Promise<Tokens> {
-  const result = await call<{ AuthenticationResult: { IdToken: string; RefreshToken?: string; ExpiresIn: number } }>(
-    config,
-    'InitiateAuth',
-    {
-      ClientId: config.userPoolClientId,
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: email, PASSWORD: password },
-    },
-  );
+  const result = await call<{
+    AuthenticationResult: { IdToken: string; RefreshToken?: string; ExpiresIn: number };
+  }>(config, 'InitiateAuth', {
+    ClientId: config.userPoolClientId,
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: email, PASSWORD: password },
+  });
   const auth = result.AuthenticationResult;
-  return { idToken: auth.IdToken, refreshToken: auth.RefreshToken, expiresAt: Date.now() + auth.ExpiresIn * 1000 };
+  return {
+    idToken: auth.IdToken,
+    refreshToken: auth.RefreshToken,
+    expiresAt: Date.now() + auth.ExpiresIn * 1000,
+  };
 }

@@ -35,7 +35,10 @@ export async function startCognito(
   const exitedEarly = proc.exited.then((code) => {
     throw new Error(`The Cognito emulator exited (code ${code}); see ${settings.dataDir}/logs/cognito.log`);
   });
-  await Promise.race([waitFor('Cognito emulator', () => httpAnswers(`${endpoint}/health`), 30_000), exitedEarly]);
+  await Promise.race([
+    waitFor('Cognito emulator', () => httpAnswers(`${endpoint}/health`), 30_000),
+    exitedEarly,
+  ]);
   exitedEarly.catch(() => undefined);
   return { name: 'Cognito (cognito-local)', url: endpoint, stop: proc.stop };
 }

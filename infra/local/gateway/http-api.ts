@@ -33,12 +33,17 @@ export function stringifyClaims(claims: Record<string, unknown>): Record<string,
   return Object.fromEntries(
     Object.entries(claims).map(([key, value]) => [
       key,
-      Array.isArray(value) ? `[${value.join(' ')}]` : typeof value === 'string' ? value : JSON.stringify(value),
+      Array.isArray(value)
+        ? `[${value.join(' ')}]`
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value),
     ]),
   );
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+json|[^;]*\+xml)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+json|[^;]*\+xml)/i;
 
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -66,7 +71,12 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
   return Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}) {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+) {
   res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
@@ -126,7 +136,11 @@ export function startHttpApi(options: HttpApiOptions): Promise<http.Server> {
         }
         try {
           const { claims } = await options.verifyToken(token);
-          authorizer = { principalId: '', integrationLatency: 0, jwt: { claims: stringifyClaims(claims), scopes: [] } };
+          authorizer = {
+            principalId: '',
+            integrationLatency: 0,
+            jwt: { claims: stringifyClaims(claims), scopes: [] },
+          };
         } catch {
           sendError(res, 'UNAUTHORIZED', 401, 'The token is invalid, expired or not for this app', requestId);
           return;
@@ -183,7 +197,10 @@ export function startHttpApi(options: HttpApiOptions): Promise<http.Server> {
 }
 
 /** Payload 2.0 response mapping: a structured result is used as is; anything else is a 200 JSON body. */
-function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | object | undefined) {
+function writeResult(
+  res: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2 | string | object | undefined,
+) {
   if (result && typeof result === 'object' && 'statusCode' in result) {
     const structured = result as APIGatewayProxyStructuredResultV2;
     const headers: Record<string, string | string[]> = {};

@@ -16,9 +16,13 @@ export function startLambdaApi(options: { host: string; port: number; runtime: L
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
     const name = match ? options.runtime.fromPhysicalName(decodeURIComponent(match[1]!)) : undefined;
     if (req.method !== 'POST' || !name) {
-      return reply(404, { Type: 'User', message: 'Function not found' }, {
-        'x-amzn-errortype': 'ResourceNotFoundException',
-      });
+      return reply(
+        404,
+        { Type: 'User', message: 'Function not found' },
+        {
+          'x-amzn-errortype': 'ResourceNotFoundException',
+        },
+      );
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -111,7 +111,10 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
         : undefined,
       requestContext: {
         ...baseContext(connectionId, connectedAt, '$connect', 'CONNECT'),
-        identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        identity: {
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
       },
       isBase64Encoded: false,
     });
@@ -131,7 +134,9 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
         timers: [],
       };
       let idle = setTimeout(() => closeConnection(connection, 1001, 'Going away'), IDLE_TIMEOUT_MS);
-      connection.timers.push(setTimeout(() => closeConnection(connection, 1001, 'Going away'), MAX_CONNECTION_MS));
+      connection.timers.push(
+        setTimeout(() => closeConnection(connection, 1001, 'Going away'), MAX_CONNECTION_MS),
+      );
       connections.set(connectionId, connection);
       ws.on('message', async (data, isBinary) => {
         connection.lastActiveAt = Date.now();
