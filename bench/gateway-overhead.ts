@@ -6,16 +6,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { spawnLocalStack } from '../infra/local/spawn.ts';
 import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
-import { formatResult, runLoad } from './load.ts';
+import { formatResult, mergeResults, runLoad, type LoadResult } from './load.ts';
 import { signUpBenchUser } from './users.ts';
 
 const CONCURRENCY = 20;
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 12_000);
+const ROUNDS = 4;
 
 export async function gatewayOverhead(root: string): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'teamflow-bench-'));
@@ -37,27 +38,33 @@ export async function gatewayOverhead(root: string): Promise<void> {
       ConsistentRead: true,
     });
     const raw = async () => (await dynamodb.send(getItem)).Item !== undefined;
-    const me = async () => {
-      const res = await fetch(`${o.local.gatewayUrl}/api/me`, {
-        headers: { authorization: `Bearer ${user.idToken}` },
+    // The same transport for both sides: node:http with a keep-alive pool of CONCURRENCY sockets (the SDK's
+    // NodeHttpHandler above uses it too), so the client's own cost is alike and the difference is our stack's.
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const meUrl = new URL(`${o.local.gatewayUrl}/api/me`);
+    const me = () =>
+      new Promise<boolean>((resolve, reject) => {
+        const req = request(meUrl, { agent, headers: { authorization: `Bearer ${user.idToken}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 200));
+        });
+        req.on('error', reject);
+        req.end();
       });
-      await res.arrayBuffer();
-      return res.status === 200;
-    };
     // Warm both paths (JIT, connection pools, the function's cold start, the JWKS cache).
     await runLoad('warm-up', { concurrency: CONCURRENCY, durationMs: 1500 }, raw);
     await runLoad('warm-up', { concurrency: CONCURRENCY, durationMs: 1500 }, me);
 
-    const rawResult = await runLoad(
-      `DynamoDB GetItem (raw, c=${CONCURRENCY})`,
-      { concurrency: CONCURRENCY, durationMs: DURATION_MS },
-      raw,
-    );
-    const apiResult = await runLoad(
-      `GET /api/me via gateway (c=${CONCURRENCY})`,
-      { concurrency: CONCURRENCY, durationMs: DURATION_MS },
-      me,
-    );
+    // Interleaved rounds (raw, API, raw, API, ...) so drift (JIT, GC, DynamoDB Local's own warm-up) hits both.
+    const rawRounds: LoadResult[] = [];
+    const apiRounds: LoadResult[] = [];
+    const load = { concurrency: CONCURRENCY, durationMs: DURATION_MS / ROUNDS };
+    for (let round = 0; round < ROUNDS; round++) {
+      rawRounds.push(await runLoad('raw', load, raw));
+      apiRounds.push(await runLoad('api', load, me));
+    }
+    const rawResult = mergeResults(`DynamoDB GetItem (raw, c=${CONCURRENCY})`, rawRounds);
+    const apiResult = mergeResults(`GET /api/me via gateway (c=${CONCURRENCY})`, apiRounds);
     console.log('\n## Local gateway overhead');
     console.log(formatResult(rawResult));
     console.log(formatResult(apiResult));

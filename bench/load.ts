@@ -8,6 +8,8 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  /** Every request's latency in ms, sorted (to merge rounds). */
+  latencies: number[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -46,6 +48,24 @@ export async function runLoad(
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
+    latencies,
+  };
+}
+
+/** One result from several rounds of the same load (interleaved rounds even out drift between phases). */
+export function mergeResults(label: string, rounds: LoadResult[]): LoadResult {
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = rounds.reduce((sum, r) => sum + r.seconds, 0);
+  return {
+    label,
+    requests: latencies.length,
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    seconds,
+    rate: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    latencies,
   };
 }
 

@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ERROR_STATUS, errorBody } from '#shared/errors';
@@ -11,7 +10,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from './errors.ts';
-import { logger, metrics } from './observability.ts';
+import { logger, metrics, publishMetrics } from './observability.ts';
 
 /** Bodies over this size are refused with 413 before any work is done. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -135,7 +134,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
 export function httpFunction(operations: Record<string, Operation>) {
   return middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .handler(async (event) => {
       const requestId = event.requestContext.requestId;
       logger.appendKeys({ requestId, routeKey: event.routeKey });

@@ -1,12 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { config } from '#functions/lib/config';
-import { logger, metrics } from '#functions/lib/observability';
+import { logger, metrics, publishMetrics } from '#functions/lib/observability';
 import { emailMessageSchema } from '#functions/domain/email';
 
 const ses = new SESv2Client({});
@@ -38,5 +37,5 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(publishMetrics())
   .handler(async (event, context) => processPartialResponse(event, recordHandler, processor, { context }));

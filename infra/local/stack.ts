@@ -18,6 +18,7 @@ import { startSqs } from './emulators/sqs.ts';
 import { LocalFunctionRuntime } from './function-runtime.ts';
 import { startHttpApi } from './gateway/http-api.ts';
 import { startLambdaApi } from './gateway/lambda-api.ts';
+import { cacheVerifiedTokens } from './gateway/token-cache.ts';
 import { startWebSocketApi } from './gateway/websocket-api.ts';
 import { assertPortsFree } from './ports.ts';
 import { SqsPoller } from './pollers/sqs-poller.ts';
@@ -142,7 +143,9 @@ export async function startLocalStack(
       userPoolClientId: resources.userPoolClientId,
       cognitoEndpoint: url(settings, 'cognito'),
     };
-    const verifyToken = createIdTokenVerifier({ issuer, audience: resources.userPoolClientId });
+    const verifyToken = cacheVerifiedTokens(
+      createIdTokenVerifier({ issuer, audience: resources.userPoolClientId }),
+    );
     const httpApi = await startHttpApi({
       host: settings.host,
       port: settings.ports.api,
