@@ -11,7 +11,6 @@ import { functions, type FunctionName } from '../functions.ts';
 import { bootstrap, type LocalResources } from './bootstrap.ts';
 import { startCognito } from './emulators/cognito.ts';
 import { startDynamoDb } from './emulators/dynamodb.ts';
-import type { RunningService } from './emulators/process.ts';
 import { startS3 } from './emulators/s3.ts';
 import { startSes } from './emulators/ses.ts';
 import { startSqs } from './emulators/sqs.ts';
@@ -110,14 +109,17 @@ export async function startLocalStack(
     const lambdaApi = await startLambdaApi({ host: settings.host, port: settings.ports.lambda, runtime });
     stops.push(() => new Promise((r) => lambdaApi.close(() => r())));
 
-    const services: RunningService[] = await Promise.all([
+    // allSettled, not all: when one emulator fails, the ones that did start must still be stopped.
+    const started = await Promise.allSettled([
       startDynamoDb(settings),
       startCognito(settings, { PostConfirmation: runtime.physicalName('post-confirmation') }),
       startSqs(settings),
       startS3(settings),
       startSes(settings),
     ]);
-    for (const service of services) stops.push(service.stop);
+    for (const result of started) if (result.status === 'fulfilled') stops.push(result.value.stop);
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const clientConfig = { region: settings.region, credentials: LOCAL_CREDENTIALS };
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: url(settings, 'dynamodb') });
