@@ -132,7 +132,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
  * id, metrics, the body limit, and the contract's error mapping.
  */
 export function httpFunction(operations: Record<string, Operation>) {
-  return middy<HttpEvent, HttpResult>()
+  const handler = middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics())
     .handler(async (event) => {
@@ -156,4 +156,6 @@ export function httpFunction(operations: Record<string, Operation>) {
         return response;
       }
     });
+  // The route keys this function serves: a test checks them against the route table.
+  return Object.assign(handler, { routeKeys: Object.keys(operations) });
 }
