@@ -25,6 +25,15 @@ export interface HttpApiOptions {
 /** API Gateway's request id style: opaque, unique, URL-safe. */
 export const newRequestId = () => randomBytes(12).toString('base64url');
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** API Gateway's request time format (`$context.requestTime`), in UTC: `12/Mar/2020:19:03:58 +0000`. */
+export function requestTimeOf(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${time} +0000`;
+}
+
 /**
  * JWT claims as an HTTP API authorizer hands them to the function in payload 2.0: every value a string
  * (numbers and booleans printed, arrays as "[a b]").
@@ -45,11 +54,16 @@ export function stringifyClaims(claims: Record<string, unknown>): Record<string,
 const TEXT_TYPES =
   /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+json|[^;]*\+xml)/i;
 
+/**
+ * Payload 2.0 headers: names lower-cased, a repeated header's values joined with `,` (no space). From
+ * `headersDistinct`: `req.headers` joins repeats with `, ` and keeps only the first of some (user-agent, ...).
+ * Cookies travel in the event's `cookies` instead.
+ */
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === 'cookie') continue;
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values === undefined || name === 'cookie') continue;
+    headers[name] = values.join(',');
   }
   return headers;
 }
@@ -60,15 +74,29 @@ function queryOf(search: URLSearchParams): Record<string, string> | undefined {
   return Object.keys(query).length ? query : undefined;
 }
 
+function rawQueryOf(target: string): string {
+  const start = target.indexOf('?');
+  return start === -1 ? '' : target.slice(start + 1);
+}
+
+function cookiesOf(header: string | undefined): string[] | undefined {
+  const cookies = header?.split(/;\s*/).filter(Boolean);
+  return cookies?.length ? cookies : undefined;
+}
+
+/**
+ * Reads the whole request, keeping at most `limit` bytes. An oversize body is still read to its end (and
+ * dropped): leaving the loop early destroys the request's socket, so the client often saw ECONNRESET instead of
+ * the 413.
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) return 'too-large';
-    chunks.push(chunk as Buffer);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > limit ? 'too-large' : Buffer.concat(chunks);
 }
 
 function send(
@@ -153,8 +181,9 @@ export function startHttpApi(options: HttpApiOptions): Promise<http.Server> {
         version: '2.0',
         routeKey: matched.routeKey,
         rawPath: parsedUrl.pathname,
-        rawQueryString: parsedUrl.search.replace(/^\?/, ''),
-        cookies: req.headers.cookie?.split(/;\s*/),
+        // As the client sent it: the URL parser would re-encode some characters (`'`, `"`, ...).
+        rawQueryString: rawQueryOf(req.url ?? '/'),
+        cookies: cookiesOf(req.headers.cookie),
         headers,
         queryStringParameters: queryOf(parsedUrl.searchParams),
         pathParameters: matched.pathParameters,
@@ -174,7 +203,7 @@ export function startHttpApi(options: HttpApiOptions): Promise<http.Server> {
           requestId,
           routeKey: matched.routeKey,
           stage: '$default',
-          time: now.toISOString(),
+          time: requestTimeOf(now),
           timeEpoch: now.getTime(),
         },
         body: body.length ? (isText ? body.toString('utf8') : body.toString('base64')) : undefined,

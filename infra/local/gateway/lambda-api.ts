@@ -26,9 +26,20 @@ export function startLambdaApi(options: { host: string; port: number; runtime: L
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let event: unknown = {};
     try {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const result = await options.runtime.invoke(name, raw ? JSON.parse(raw) : {});
+      if (raw) event = JSON.parse(raw);
+    } catch {
+      // Lambda refuses a payload that is not JSON before the function runs; it is not a function error.
+      return reply(
+        400,
+        { Type: 'User', message: 'Could not parse request body into json' },
+        { 'x-amzn-errortype': 'InvalidRequestContentException' },
+      );
+    }
+    try {
+      const result = await options.runtime.invoke(name, event);
       reply(200, result, { 'x-amz-executed-version': '$LATEST' });
     } catch (error) {
       const err = error as Error;

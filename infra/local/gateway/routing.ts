@@ -13,16 +13,20 @@ interface CompiledRoute {
   params: string[];
   /** API Gateway prefers the most specific route: more literal segments win over parameters. */
   literalSegments: number;
+  /** A greedy `{name+}` route loses to every full match, whatever its literal segments. */
+  greedy: boolean;
 }
 
 function compile(route: HttpRoute): CompiledRoute {
   const params: string[] = [];
+  let greedy = false;
   const segments = route.path.split('/').filter(Boolean);
   const source = segments
     .map((segment) => {
-      const greedy = /^\{(\w+)\+\}$/.exec(segment);
-      if (greedy) {
-        params.push(greedy[1]!);
+      const greedyParam = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedyParam) {
+        params.push(greedyParam[1]!);
+        greedy = true;
         return '(.+)';
       }
       const param = /^\{(\w+)\}$/.exec(segment);
@@ -35,15 +39,23 @@ function compile(route: HttpRoute): CompiledRoute {
     .join('/');
   return {
     route,
-    pattern: new RegExp(`^/${source}/?$`),
+    // No optional trailing slash: an HTTP API route `GET /pets` does not match `/pets/` (that goes to
+    // `$default`), unlike REST APIs.
+    pattern: new RegExp(`^/${source}$`),
     params,
     literalSegments: segments.filter((s) => !s.startsWith('{')).length,
+    greedy,
   };
 }
 
-/** Route selection as API Gateway HTTP APIs do it, over the one route table; no match → the `$default` route. */
+/**
+ * Route selection as API Gateway HTTP APIs do it, over the one route table: a full match of method and path
+ * (the most specific first), then a greedy `{proxy+}` match, then the `$default` route.
+ */
 export function createRouter(routes: readonly HttpRoute[] = httpRoutes) {
-  const compiled = routes.map(compile).sort((a, b) => b.literalSegments - a.literalSegments);
+  const compiled = routes
+    .map(compile)
+    .sort((a, b) => Number(a.greedy) - Number(b.greedy) || b.literalSegments - a.literalSegments);
   return (method: string, path: string): MatchedRoute => {
     for (const candidate of compiled) {
       if (candidate.route.method !== method) continue;

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { websocketRoutes } from '#shared/routes';
 import type { FunctionName } from '../../functions.ts';
 import type { LocalFunctionRuntime } from '../function-runtime.ts';
-import { newRequestId } from './http-api.ts';
+import { newRequestId, requestTimeOf } from './http-api.ts';
 
 /** API Gateway WebSocket limits: 128 KB a message, 10 min idle, 2 h a connection. */
 const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -62,20 +62,30 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
   const domainName = `${options.host}:${options.port}`;
   const log = options.log ?? (() => undefined);
 
-  const baseContext = (connectionId: string, connectedAt: number, routeKey: string, eventType: string) => ({
-    routeKey,
-    eventType,
-    messageDirection: 'IN',
-    extendedRequestId: newRequestId(),
-    requestId: newRequestId(),
-    requestTime: new Date().toUTCString(),
-    requestTimeEpoch: Date.now(),
-    stage: options.stage,
-    connectedAt,
-    domainName,
-    connectionId,
-    apiId: 'local-ws',
-  });
+  const baseContext = (
+    connectionId: string,
+    connectedAt: number,
+    routeKey: string,
+    eventType: string,
+    identity: { sourceIp: string; userAgent: string },
+  ) => {
+    const now = new Date();
+    return {
+      routeKey,
+      eventType,
+      messageDirection: 'IN',
+      extendedRequestId: newRequestId(),
+      requestId: newRequestId(),
+      requestTime: requestTimeOf(now),
+      requestTimeEpoch: now.getTime(),
+      stage: options.stage,
+      connectedAt,
+      identity,
+      domainName,
+      connectionId,
+      apiId: 'local-ws',
+    };
+  };
 
   const invoke = async (fn: FunctionName, event: unknown) => {
     try {
@@ -98,24 +108,29 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
     }
     const connectionId = newConnectionId();
     const connectedAt = Date.now();
+    // As in payload 1.0: a repeated header or query key has its last value in `headers` and
+    // `queryStringParameters`, and every value in the multiValue version.
+    const multiValueHeaders = Object.fromEntries(
+      Object.entries(req.headersDistinct).filter((entry): entry is [string, string[]] => !!entry[1]),
+    );
     const headers = Object.fromEntries(
-      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      Object.entries(multiValueHeaders).map(([k, values]) => [k, values.at(-1) ?? '']),
+    );
+    const multiValueQuery = Object.fromEntries(
+      [...new Set(url.searchParams.keys())].map((key) => [key, url.searchParams.getAll(key)]),
     );
     const query = Object.fromEntries(url.searchParams);
+    const hasQuery = Object.keys(query).length > 0;
+    const identity = {
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headers['user-agent'] ?? '',
+    };
     const result = await invoke(routeFn('$connect'), {
       headers,
-      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-      queryStringParameters: Object.keys(query).length ? query : undefined,
-      multiValueQueryStringParameters: Object.keys(query).length
-        ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]]))
-        : undefined,
-      requestContext: {
-        ...baseContext(connectionId, connectedAt, '$connect', 'CONNECT'),
-        identity: {
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: headers['user-agent'] ?? '',
-        },
-      },
+      multiValueHeaders,
+      queryStringParameters: hasQuery ? query : undefined,
+      multiValueQueryStringParameters: hasQuery ? multiValueQuery : undefined,
+      requestContext: baseContext(connectionId, connectedAt, '$connect', 'CONNECT', identity),
       isBase64Encoded: false,
     });
     const status = result?.statusCode ?? 200;
@@ -129,8 +144,8 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
         socket: ws,
         connectedAt,
         lastActiveAt: Date.now(),
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
+        sourceIp: identity.sourceIp,
+        userAgent: identity.userAgent,
         timers: [],
       };
       let idle = setTimeout(() => closeConnection(connection, 1001, 'Going away'), IDLE_TIMEOUT_MS);
@@ -146,7 +161,7 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
         const { routeKey, fn } = routeFor(isBinary ? '' : body);
         await invoke(fn, {
           requestContext: {
-            ...baseContext(connectionId, connectedAt, routeKey, 'MESSAGE'),
+            ...baseContext(connectionId, connectedAt, routeKey, 'MESSAGE', identity),
             messageId: newRequestId(),
           },
           body,
@@ -159,7 +174,7 @@ export function startWebSocketApi(options: WebSocketApiOptions) {
         connections.delete(connectionId);
         await invoke(routeFn('$disconnect'), {
           requestContext: {
-            ...baseContext(connectionId, connectedAt, '$disconnect', 'DISCONNECT'),
+            ...baseContext(connectionId, connectedAt, '$disconnect', 'DISCONNECT', identity),
             disconnectStatusCode: code,
             disconnectReason: reason.toString(),
           },
