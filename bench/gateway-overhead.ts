@@ -12,7 +12,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { spawnLocalStack } from '../infra/local/spawn.ts';
 import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
 import { formatResult, mergeResults, runLoad, type LoadResult } from './load.ts';
-import { signUpBenchUser } from './users.ts';
+import { signUpLocalUser } from '../test/users.ts';
 
 const CONCURRENCY = 20;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 12_000);
@@ -23,7 +23,7 @@ export async function gatewayOverhead(root: string): Promise<void> {
   const stack = await spawnLocalStack({ root, dataDir, web: false, env: { TEAMFLOW_ACCESS_LOG: '0' } });
   try {
     const o = stack.outputs;
-    const user = await signUpBenchUser(o);
+    const user = await signUpLocalUser(o, 'Bench');
     const dynamodb = new DynamoDBClient({
       region: o.region,
       endpoint: o.local.endpoints.dynamodb,

@@ -37,7 +37,10 @@ export async function runLoad(
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
+  return summarize(label, latencies, errors, (performance.now() - started) / 1000);
+}
+
+function summarize(label: string, latencies: number[], errors: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
   return {
     label,
@@ -54,19 +57,12 @@ export async function runLoad(
 
 /** One result from several rounds of the same load (interleaved rounds even out drift between phases). */
 export function mergeResults(label: string, rounds: LoadResult[]): LoadResult {
-  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const seconds = rounds.reduce((sum, r) => sum + r.seconds, 0);
-  return {
+  return summarize(
     label,
-    requests: latencies.length,
-    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
-    seconds,
-    rate: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    latencies,
-  };
+    rounds.flatMap((r) => r.latencies),
+    rounds.reduce((sum, r) => sum + r.errors, 0),
+    rounds.reduce((sum, r) => sum + r.seconds, 0),
+  );
 }
 
 export function formatResult(r: LoadResult): string {

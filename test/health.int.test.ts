@@ -38,8 +38,6 @@ describe('GET /api/health when the table is down', () => {
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: o.local.endpoints.dynamodb,
       TABLE_NAME: 'teamflow-table-that-does-not-exist',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
   });
 

