@@ -25,6 +25,7 @@ import type {
 } from 'aws-lambda';
 import type { QueueSource } from '../../functions.ts';
 import { errorMessage, invokeWithTimeout, sleep } from '../invoke.ts';
+import { readBatchItemFailures } from './batch-response.ts';
 
 export interface SqsPollerOptions {
   functionName: string;
@@ -57,28 +58,9 @@ export type SqsBatchResult =
  * name, or not the message id of a message in this batch.
  */
 export function interpretSqsResponse(messageIds: readonly string[], response: unknown): SqsBatchResult {
-  if (typeof response !== 'object' || response === null) return { kind: 'success' };
-  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === undefined || failures === null) return { kind: 'success' };
-  if (!Array.isArray(failures)) {
-    return { kind: 'failure', reason: 'Invalid response: batchItemFailures is not a list' };
-  }
-  if (failures.length === 0) return { kind: 'success' };
-  const failed = new Set<string>();
-  for (const failure of failures) {
-    const id: unknown =
-      typeof failure === 'object' && failure !== null
-        ? (failure as Record<string, unknown>).itemIdentifier
-        : undefined;
-    if (typeof id !== 'string' || !messageIds.includes(id)) {
-      return {
-        kind: 'failure',
-        reason: `Invalid response: itemIdentifier ${JSON.stringify(id)} is not in the batch`,
-      };
-    }
-    failed.add(id);
-  }
-  return { kind: 'partial', failedMessageIds: [...failed] };
+  const reported = readBatchItemFailures(messageIds, response);
+  if (reported.kind !== 'partial') return reported;
+  return { kind: 'partial', failedMessageIds: [...new Set(reported.indexes.map((i) => messageIds[i]!))] };
 }
 
 /** The message ids to delete after an invocation: all, all but the reported ones, or none. */

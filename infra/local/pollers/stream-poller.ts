@@ -38,6 +38,7 @@ import type {
 } from 'aws-lambda';
 import type { StreamSource } from '../../functions.ts';
 import { errorMessage, invokeWithTimeout, sleep } from '../invoke.ts';
+import { readBatchItemFailures } from './batch-response.ts';
 import { compileFilters, type CompiledFilter } from './filter.ts';
 
 export interface StreamPollerOptions {
@@ -84,29 +85,9 @@ export type BatchResult =
  * checkpoint.
  */
 export function interpretStreamResponse(sequenceNumbers: readonly string[], response: unknown): BatchResult {
-  if (typeof response !== 'object' || response === null) return { kind: 'success' };
-  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === undefined || failures === null) return { kind: 'success' };
-  if (!Array.isArray(failures)) {
-    return { kind: 'failure', reason: 'Invalid response: batchItemFailures is not a list' };
-  }
-  if (failures.length === 0) return { kind: 'success' };
-  let lowest = Number.POSITIVE_INFINITY;
-  for (const failure of failures) {
-    const id: unknown =
-      typeof failure === 'object' && failure !== null
-        ? (failure as Record<string, unknown>).itemIdentifier
-        : undefined;
-    const index = typeof id === 'string' && id !== '' ? sequenceNumbers.indexOf(id) : -1;
-    if (index < 0) {
-      return {
-        kind: 'failure',
-        reason: `Invalid response: itemIdentifier ${JSON.stringify(id)} is not in the batch`,
-      };
-    }
-    lowest = Math.min(lowest, index);
-  }
-  return { kind: 'partial', failedIndex: lowest };
+  const reported = readBatchItemFailures(sequenceNumbers, response);
+  if (reported.kind !== 'partial') return reported;
+  return { kind: 'partial', failedIndex: Math.min(...reported.indexes) };
 }
 
 export interface RetryPolicy {
