@@ -22,6 +22,14 @@ export const httpRoutes = [
   { method: 'GET', path: '/api/health', fn: 'health', auth: 'none' },
   { method: 'GET', path: '/api/me', fn: 'me', auth: 'jwt' },
   { method: 'PATCH', path: '/api/me', fn: 'me', auth: 'jwt' },
+  { method: 'POST', path: '/api/workspaces', fn: 'workspaces', auth: 'jwt' },
+  { method: 'GET', path: '/api/workspaces', fn: 'workspaces', auth: 'jwt' },
+  { method: 'GET', path: '/api/workspaces/{workspaceId}', fn: 'workspaces', auth: 'jwt' },
+  { method: 'PATCH', path: '/api/workspaces/{workspaceId}', fn: 'workspaces', auth: 'jwt' },
+  { method: 'DELETE', path: '/api/workspaces/{workspaceId}', fn: 'workspaces', auth: 'jwt' },
+  { method: 'GET', path: '/api/workspaces/{workspaceId}/members', fn: 'workspaces', auth: 'jwt' },
+  { method: 'PATCH', path: '/api/workspaces/{workspaceId}/members/{userId}', fn: 'workspaces', auth: 'jwt' },
+  { method: 'DELETE', path: '/api/workspaces/{workspaceId}/members/{userId}', fn: 'workspaces', auth: 'jwt' },
 ] as const satisfies readonly HttpRoute[];
 
 /**

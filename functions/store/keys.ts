@@ -5,6 +5,8 @@
 export const ItemType = {
   User: 'USER',
   Connection: 'CONNECTION',
+  Workspace: 'WORKSPACE',
+  Member: 'MEMBER',
 } as const;
 
 export const keys = {
@@ -15,6 +17,15 @@ export const keys = {
     GSI1PK: `USER#${userId}#CONNS`,
     GSI1SK: `CONN#${connectionId}`,
   }),
+  workspace: (workspaceId: string) => ({ PK: `WS#${workspaceId}`, SK: '#META' }),
+  member: (workspaceId: string, userId: string) => ({ PK: `WS#${workspaceId}`, SK: `MEMBER#${userId}` }),
+  memberPrefix: 'MEMBER#',
+  /** GSI1: a user's workspaces (their member items). */
+  membershipByUser: (userId: string, workspaceId: string) => ({
+    GSI1PK: `USER#${userId}#WS`,
+    GSI1SK: `WS#${workspaceId}`,
+  }),
+  membershipsOf: (userId: string) => `USER#${userId}#WS`,
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */
   healthProbe: () => ({ PK: 'HEALTH', SK: 'HEALTH' }),
 };

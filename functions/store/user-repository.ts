@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PatchMeInput, UserProfile } from '#shared/schemas/me';
 import type { UserRepository } from '#functions/domain/users';
+import { batchGetAll } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 
 const PROFILE_FIELDS = [
@@ -25,6 +26,12 @@ export class DynamoUserRepository implements UserRepository {
     private readonly ddb: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /** Display names of many users at once (one BatchGetItem a hundred). */
+  async names(userIds: string[]): Promise<Map<string, string>> {
+    const items = await batchGetAll(this.ddb, this.tableName, [...new Set(userIds)].map(keys.user), false);
+    return new Map(items.map((item) => [item.id as string, item.name as string]));
+  }
 
   async get(userId: string): Promise<UserProfile | undefined> {
     const { Item } = await this.ddb.send(

@@ -136,6 +136,7 @@ export class ApiStack extends Stack {
     // Table access, least privilege: only what each function's code does.
     table.grantReadData(fn('health'));
     table.grantReadWriteData(fn('me'));
+    table.grantReadWriteData(fn('workspaces'));
     table.grantWriteData(fn('ws-connect'));
     table.grantWriteData(fn('ws-disconnect'));
 

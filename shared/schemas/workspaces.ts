@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const roleSchema = z.enum(ROLES);
+
+export const workspaceNameSchema = z.string().trim().min(1).max(100);
+
+export const createWorkspaceSchema = z.strictObject({ name: workspaceNameSchema });
+
+export const patchWorkspaceSchema = z.strictObject({
+  version: z.number().int().positive(),
+  name: workspaceNameSchema,
+});
+
+export const patchMemberSchema = z.strictObject({ role: roleSchema });
+
+export interface Workspace {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  joinedAt: string;
+}
