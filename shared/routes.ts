@@ -30,6 +30,10 @@ export const httpRoutes = [
   { method: 'GET', path: '/api/workspaces/{workspaceId}/members', fn: 'workspaces', auth: 'jwt' },
   { method: 'PATCH', path: '/api/workspaces/{workspaceId}/members/{userId}', fn: 'workspaces', auth: 'jwt' },
   { method: 'DELETE', path: '/api/workspaces/{workspaceId}/members/{userId}', fn: 'workspaces', auth: 'jwt' },
+  { method: 'POST', path: '/api/workspaces/{workspaceId}/invitations', fn: 'workspaces', auth: 'jwt' },
+  { method: 'GET', path: '/api/workspaces/{workspaceId}/invitations', fn: 'workspaces', auth: 'jwt' },
+  { method: 'DELETE', path: '/api/invitations/{invitationId}', fn: 'workspaces', auth: 'jwt' },
+  { method: 'POST', path: '/api/invitations/{token}/accept', fn: 'workspaces', auth: 'jwt' },
 ] as const satisfies readonly HttpRoute[];
 
 /**

@@ -70,3 +70,43 @@ export function expectErrorShape(body: unknown, code: string) {
     expect.objectContaining({ code, message: expect.any(String), requestId: expect.any(String) }),
   );
 }
+
+/** What the SES emulator keeps of a sent email (`GET <mailUrl>/store`). */
+export interface StoredMail {
+  from: string;
+  subject: string;
+  destination: { to: string[] };
+  body: { text?: string; html?: string };
+}
+
+/** The newest email to `address` whose subject matches, once it has arrived. */
+export async function mailTo(address: string, subject: RegExp = /./): Promise<StoredMail> {
+  return eventually(async () => {
+    const res = await fetch(`${outputs().mailUrl}/store`);
+    const { emails } = (await res.json()) as { emails: StoredMail[] };
+    return emails.filter((m) => m.destination.to.includes(address) && subject.test(m.subject)).at(-1);
+  }, 20_000);
+}
+
+/** Invites a new person with `role`, reads the invitation email, and accepts it as them. */
+export async function addMember(owner: TestUser, workspaceId: string, role: string): Promise<TestUser> {
+  const person = await signUpUser(`A ${role}`);
+  const invite = await api(`/workspaces/${workspaceId}/invitations`, {
+    method: 'POST',
+    token: owner.idToken,
+    body: { email: person.email, role },
+  });
+  if (invite.status !== 201)
+    throw new Error(`invite failed: ${invite.status} ${JSON.stringify(invite.body)}`);
+  const token = invitationToken(await mailTo(person.email, /^Join /));
+  const accepted = await api(`/invitations/${token}/accept`, { method: 'POST', token: person.idToken });
+  if (accepted.status !== 200)
+    throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return person;
+}
+
+export function invitationToken(mail: StoredMail): string {
+  const token = /\/invitations\/([A-Za-z0-9_-]{43})/.exec(mail.body.text ?? '')?.[1];
+  if (!token) throw new Error(`no invitation link in: ${mail.body.text}`);
+  return token;
+}

@@ -1,22 +1,37 @@
 import { z } from 'zod';
-import { createWorkspaceSchema, patchMemberSchema, patchWorkspaceSchema } from '#shared/schemas/workspaces';
+import {
+  createInvitationSchema,
+  createWorkspaceSchema,
+  patchMemberSchema,
+  patchWorkspaceSchema,
+} from '#shared/schemas/workspaces';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { created, httpFunction, noContent, ok, requireCaller, type ApiRequest } from '#functions/lib/http';
-import { workspaceIdSchema } from '#functions/lib/ids';
+import { childIdSchema, workspaceIdSchema } from '#functions/lib/ids';
+import { enqueueEmail } from '#functions/lib/email-queue';
 import { pageQuerySchema } from '#functions/lib/pagination';
 import { parseInput } from '#functions/lib/validation';
+import { InvitationService } from '#functions/domain/invitations';
 import { WorkspaceService } from '#functions/domain/workspaces';
+import { DynamoInvitationRepository } from '#functions/store/invitation-repository';
 import { DynamoUserRepository } from '#functions/store/user-repository';
 import { DynamoWorkspaceRepository } from '#functions/store/workspace-repository';
 
-const workspaces = new WorkspaceService(
-  new DynamoWorkspaceRepository(ddb, config.tableName),
-  new DynamoUserRepository(ddb, config.tableName),
+const users = new DynamoUserRepository(ddb, config.tableName);
+const workspaces = new WorkspaceService(new DynamoWorkspaceRepository(ddb, config.tableName), users);
+const invitations = new InvitationService(
+  new DynamoInvitationRepository(ddb, config.tableName),
+  workspaces,
+  enqueueEmail,
+  (ids) => users.names(ids),
+  () => config.webUrl,
 );
 
 const workspacePath = z.object({ workspaceId: workspaceIdSchema });
 const memberPath = z.object({ workspaceId: workspaceIdSchema, userId: z.string().min(1).max(128) });
+const invitationPath = z.object({ invitationId: childIdSchema });
+const tokenPath = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not an invitation token') });
 
 const caller = (request: ApiRequest) => {
   const { userId, email } = requireCaller(request);
@@ -62,4 +77,19 @@ export const handler = httpFunction({
     await workspaces.removeMember(caller(request), workspaceId, userId);
     return noContent();
   },
+  'POST /api/workspaces/{workspaceId}/invitations': async (request) => {
+    const { workspaceId } = path(workspacePath, request);
+    const { email, role } = body(createInvitationSchema, request);
+    return created(await invitations.invite(caller(request), workspaceId, email, role));
+  },
+  'GET /api/workspaces/{workspaceId}/invitations': async (request) => {
+    const items = await invitations.list(caller(request), path(workspacePath, request).workspaceId);
+    return ok({ items, nextCursor: null });
+  },
+  'DELETE /api/invitations/{invitationId}': async (request) => {
+    await invitations.revoke(caller(request), path(invitationPath, request).invitationId);
+    return noContent();
+  },
+  'POST /api/invitations/{token}/accept': async (request) =>
+    ok(await invitations.accept(caller(request), path(tokenPath, request).token)),
 });

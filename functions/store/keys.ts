@@ -7,6 +7,9 @@ export const ItemType = {
   Connection: 'CONNECTION',
   Workspace: 'WORKSPACE',
   Member: 'MEMBER',
+  Invitation: 'INVITATION',
+  InvitationEmail: 'INVITATION_EMAIL',
+  InvitationToken: 'INVITATION_TOKEN',
 } as const;
 
 export const keys = {
@@ -26,6 +29,18 @@ export const keys = {
     GSI1SK: `WS#${workspaceId}`,
   }),
   membershipsOf: (userId: string) => `USER#${userId}#WS`,
+  invitation: (workspaceId: string, invitationId: string) => ({
+    PK: `WS#${workspaceId}`,
+    SK: `INVITE#${invitationId}`,
+  }),
+  invitationPrefix: 'INVITE#',
+  /** Guard: one pending invitation per email and workspace. */
+  invitationEmail: (workspaceId: string, email: string) => ({
+    PK: `WS#${workspaceId}`,
+    SK: `INVITEEMAIL#${email}`,
+  }),
+  /** Accept-by-token lookup; the key holds only the token's SHA-256, never the token. */
+  invitationToken: (tokenHash: string) => ({ PK: `INVITETOKEN#${tokenHash}`, SK: '#META' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */
   healthProbe: () => ({ PK: 'HEALTH', SK: 'HEALTH' }),
 };

@@ -158,6 +158,7 @@ export class ApiStack extends Stack {
       }),
     );
     emailQueue.grantSendMessages(enqueue);
+    emailQueue.grantSendMessages(fn('workspaces'));
 
     // Email queue → email worker → SES.
     const source = functions['email-worker'].queue;

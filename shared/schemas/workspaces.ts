@@ -32,3 +32,28 @@ export interface Member {
   role: Role;
   joinedAt: string;
 }
+
+export const createInvitationSchema = z.strictObject({
+  email: z
+    .email()
+    .max(254)
+    .transform((e) => e.toLowerCase()),
+  role: roleSchema,
+});
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+  createdAt: string;
+  invitedBy: string;
+}
+
+export interface AcceptedMembership {
+  workspaceId: string;
+  workspaceName: string;
+  userId: string;
+  role: Role;
+  joinedAt: string;
+}

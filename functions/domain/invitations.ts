@@ -1,0 +1,158 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AcceptedMembership, Invitation, Role } from '#shared/schemas/workspaces';
+import { ConflictError, ForbiddenError, NotFoundError } from '#functions/lib/errors';
+import { newChildId, workspaceOf } from '#functions/lib/ids';
+import { canManageMember } from './access.ts';
+import type { EmailMessage } from './email.ts';
+import type { Caller, WorkspaceService } from './workspaces.ts';
+
+export const INVITATION_DAYS = 7;
+
+export interface InvitationRecord extends Invitation {
+  workspaceId: string;
+  tokenHash: string;
+}
+
+export type AcceptOutcome =
+  | { ok: AcceptedMembership }
+  | { error: 'not-found' | 'expired' | 'already-accepted' | 'already-member' | 'workspace-gone' };
+
+export interface InvitationRepository {
+  /** Stores the invitation, its token lookup and its email guard; false when one is already pending. */
+  create(invitation: InvitationRecord, nowEpochSeconds: number): Promise<boolean>;
+  list(workspaceId: string): Promise<InvitationRecord[]>;
+  get(workspaceId: string, invitationId: string): Promise<InvitationRecord | undefined>;
+  revoke(invitation: InvitationRecord): Promise<void>;
+  byTokenHash(tokenHash: string): Promise<(InvitationRecord & { acceptedAt?: string }) | undefined>;
+  /** Turns the invitation into a membership in one transaction. */
+  accept(
+    invitation: InvitationRecord,
+    member: { userId: string; email: string; joinedAt: string },
+  ): Promise<AcceptOutcome>;
+  isMemberEmail(workspaceId: string, email: string): Promise<boolean>;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const view = (i: InvitationRecord): Invitation => ({
+  id: i.id,
+  email: i.email,
+  role: i.role,
+  expiresAt: i.expiresAt,
+  createdAt: i.createdAt,
+  invitedBy: i.invitedBy,
+});
+
+export function invitationEmail(input: {
+  to: string;
+  inviterName: string;
+  workspaceName: string;
+  role: Role;
+  acceptUrl: string;
+  expiresAt: string;
+}): EmailMessage {
+  const day = input.expiresAt.slice(0, 10);
+  const text = [
+    `${input.inviterName} invited you to join "${input.workspaceName}" on TeamFlow as ${input.role}.`,
+    '',
+    `Accept the invitation: ${input.acceptUrl}`,
+    '',
+    `The link works until ${day}. If you did not expect this email, you can ignore it.`,
+  ].join('\n');
+  return { kind: 'invitation', to: input.to, subject: `Join ${input.workspaceName} on TeamFlow`, text };
+}
+
+export class InvitationService {
+  constructor(
+    private readonly repository: InvitationRepository,
+    private readonly workspaces: WorkspaceService,
+    private readonly deliver: (message: EmailMessage) => Promise<void>,
+    private readonly names: (userIds: string[]) => Promise<Map<string, string>>,
+    private readonly webUrl: () => string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async invite(caller: Caller, workspaceId: string, email: string, role: Role): Promise<Invitation> {
+    const { workspace, membership } = await this.workspaces.authorize(caller, workspaceId, 'members.manage');
+    if (!canManageMember(membership.role, role, role))
+      throw new ForbiddenError('Only owners can invite owners');
+    if (await this.repository.isMemberEmail(workspaceId, email)) {
+      throw new ConflictError(`${email} is already a member of this workspace`);
+    }
+    const now = this.clock();
+    const token = randomBytes(32).toString('base64url');
+    const invitation: InvitationRecord = {
+      id: newChildId(workspaceId),
+      workspaceId,
+      email,
+      role,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + INVITATION_DAYS * 86_400_000).toISOString(),
+      invitedBy: caller.userId,
+      tokenHash: hashToken(token),
+    };
+    if (!(await this.repository.create(invitation, Math.floor(now.getTime() / 1000)))) {
+      throw new ConflictError(`${email} already has a pending invitation`);
+    }
+    const inviterName = (await this.names([caller.userId])).get(caller.userId) ?? caller.email;
+    try {
+      await this.deliver(
+        invitationEmail({
+          to: email,
+          inviterName,
+          workspaceName: workspace.name,
+          role,
+          acceptUrl: `${this.webUrl()}/invitations/${token}`,
+          expiresAt: invitation.expiresAt,
+        }),
+      );
+    } catch (error) {
+      // No invitation without its email: undo, so a retry can start over.
+      await this.repository.revoke(invitation);
+      throw error;
+    }
+    return view(invitation);
+  }
+
+  async list(caller: Caller, workspaceId: string): Promise<Invitation[]> {
+    await this.workspaces.authorize(caller, workspaceId, 'members.manage');
+    const now = this.clock().toISOString();
+    return (await this.repository.list(workspaceId)).filter((i) => i.expiresAt > now).map(view);
+  }
+
+  async revoke(caller: Caller, invitationId: string): Promise<void> {
+    const workspaceId = workspaceOf(invitationId);
+    if (!workspaceId) throw new NotFoundError('No such invitation');
+    await this.workspaces.authorize(caller, workspaceId, 'members.manage');
+    const invitation = await this.repository.get(workspaceId, invitationId);
+    if (!invitation) throw new NotFoundError('No such invitation');
+    await this.repository.revoke(invitation);
+  }
+
+  async accept(caller: Caller, token: string): Promise<AcceptedMembership> {
+    const invitation = await this.repository.byTokenHash(hashToken(token));
+    if (!invitation) throw new NotFoundError('No such invitation');
+    if (invitation.acceptedAt) throw new ConflictError('This invitation was already accepted');
+    if (invitation.expiresAt <= this.clock().toISOString())
+      throw new ConflictError('This invitation has expired');
+    if (invitation.email !== caller.email.toLowerCase()) {
+      throw new ForbiddenError(`This invitation is for ${invitation.email}; sign in with that address`);
+    }
+    const outcome = await this.repository.accept(invitation, {
+      userId: caller.userId,
+      email: caller.email.toLowerCase(),
+      joinedAt: this.clock().toISOString(),
+    });
+    if ('ok' in outcome) return outcome.ok;
+    switch (outcome.error) {
+      case 'already-member':
+        throw new ConflictError('You are already a member of this workspace');
+      case 'already-accepted':
+        throw new ConflictError('This invitation was already accepted');
+      case 'expired':
+        throw new ConflictError('This invitation has expired');
+      default:
+        throw new NotFoundError('No such invitation');
+    }
+  }
+}
