@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import type { LocalOutputs } from '../infra/local/stack.ts';
 import { signInLocalUser, signUpLocalUser, type LocalUser } from './users.ts';
 
@@ -22,7 +23,10 @@ export interface ApiResult<T = Record<string, unknown>> {
   headers: Headers;
 }
 
-/** Calls the API at the contract's apiUrl (the web origin's /api), with an optional bearer token. */
+/**
+ * Calls the API at the contract's apiUrl (the web origin's /api), with an optional bearer token. `fromIp` sends
+ * from another loopback address (127.x.y.z), as a request from another client machine would arrive.
+ */
 export async function api<T = Record<string, unknown>>(
   path: string,
   options: {
@@ -31,6 +35,7 @@ export async function api<T = Record<string, unknown>>(
     body?: unknown;
     rawBody?: string;
     headers?: Record<string, string>;
+    fromIp?: string;
   } = {},
 ): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { ...options.headers };
@@ -40,18 +45,52 @@ export async function api<T = Record<string, unknown>>(
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const response = await fetch(`${outputs().apiUrl}${path}`, {
-    method: options.method ?? 'GET',
-    headers,
-    body,
-  });
-  const text = await response.text();
+  const url = `${outputs().apiUrl}${path}`;
+  const method = options.method ?? 'GET';
+  const response = options.fromIp
+    ? await requestFrom(options.fromIp, url, method, headers, body)
+    : await fetch(url, { method, headers, body }).then(async (r) => ({
+        status: r.status,
+        headers: r.headers,
+        text: await r.text(),
+      }));
+  const text = response.text;
   return {
     status: response.status,
     body: (text ? JSON.parse(text) : undefined) as T,
     headers: response.headers,
   };
 }
+
+function requestFrom(
+  localAddress: string,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+) {
+  return new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
+    const req = http.request(url, { method, headers, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: new Headers(
+            Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]),
+          ),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A loopback address no other test uses: a client of its own for per-IP limits. */
+export const uniqueIp = () =>
+  `127.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 250)}`;
 
 /** Polls until `probe` returns a value (not undefined) or the deadline passes. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -99,7 +138,12 @@ export async function addMember(owner: TestUser, workspaceId: string, role: stri
   if (invite.status !== 201)
     throw new Error(`invite failed: ${invite.status} ${JSON.stringify(invite.body)}`);
   const token = invitationToken(await mailTo(person.email, /^Join /));
-  const accepted = await api(`/invitations/${token}/accept`, { method: 'POST', token: person.idToken });
+  // Each person accepts from a machine of their own (the accept limit is per client IP).
+  const accepted = await api(`/invitations/${token}/accept`, {
+    method: 'POST',
+    token: person.idToken,
+    fromIp: uniqueIp(),
+  });
   if (accepted.status !== 200)
     throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   return person;

@@ -5,6 +5,7 @@ import {
   invitationToken,
   mailTo,
   signUpUser,
+  uniqueIp,
   type TestUser,
 } from './support.ts';
 
@@ -186,10 +187,18 @@ describe('invitations and members', () => {
     const token = invitationToken(mail);
 
     const stranger = await signUpUser();
-    const wrong = await api(`/invitations/${token}/accept`, { method: 'POST', token: stranger.idToken });
+    const wrong = await api(`/invitations/${token}/accept`, {
+      method: 'POST',
+      token: stranger.idToken,
+      fromIp: uniqueIp(),
+    });
     expect(wrong.status).toBe(403);
 
-    const accepted = await api(`/invitations/${token}/accept`, { method: 'POST', token: invitee.idToken });
+    const accepted = await api(`/invitations/${token}/accept`, {
+      method: 'POST',
+      token: invitee.idToken,
+      fromIp: uniqueIp(),
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body).toMatchObject({
       workspaceId: ws.id,
@@ -198,7 +207,11 @@ describe('invitations and members', () => {
       role: 'member',
     });
 
-    const twice = await api(`/invitations/${token}/accept`, { method: 'POST', token: invitee.idToken });
+    const twice = await api(`/invitations/${token}/accept`, {
+      method: 'POST',
+      token: invitee.idToken,
+      fromIp: uniqueIp(),
+    });
     expect(twice.status).toBe(409);
 
     const members = await api<{ items: Array<{ userId: string; name: string; role: string }> }>(
@@ -241,7 +254,13 @@ describe('invitations and members', () => {
       (await api(`/invitations/${res.body.id}`, { method: 'DELETE', token: owner.idToken })).status,
     ).toBe(204);
     expect(
-      (await api(`/invitations/${token}/accept`, { method: 'POST', token: invitee.idToken })).status,
+      (
+        await api(`/invitations/${token}/accept`, {
+          method: 'POST',
+          token: invitee.idToken,
+          fromIp: uniqueIp(),
+        })
+      ).status,
     ).toBe(404);
   });
 
@@ -261,11 +280,18 @@ describe('invitations and members', () => {
     const user = await signUpUser();
     const unknown = 'A'.repeat(43);
     expect(
-      (await api(`/invitations/${unknown}/accept`, { method: 'POST', token: user.idToken })).status,
+      (
+        await api(`/invitations/${unknown}/accept`, {
+          method: 'POST',
+          token: user.idToken,
+          fromIp: uniqueIp(),
+        })
+      ).status,
     ).toBe(404);
-    expect((await api('/invitations/short/accept', { method: 'POST', token: user.idToken })).status).toBe(
-      400,
-    );
+    expect(
+      (await api('/invitations/short/accept', { method: 'POST', token: user.idToken, fromIp: uniqueIp() }))
+        .status,
+    ).toBe(400);
   });
 });
 

@@ -11,6 +11,7 @@ import { created, httpFunction, noContent, ok, requireCaller, type ApiRequest } 
 import { childIdSchema, workspaceIdSchema } from '#functions/lib/ids';
 import { enqueueEmail } from '#functions/lib/email-queue';
 import { pageQuerySchema } from '#functions/lib/pagination';
+import { limitRequests } from '#functions/lib/rate-limit';
 import { parseInput } from '#functions/lib/validation';
 import { InvitationService } from '#functions/domain/invitations';
 import { WorkspaceService } from '#functions/domain/workspaces';
@@ -90,6 +91,9 @@ export const handler = httpFunction({
     await invitations.revoke(caller(request), path(invitationPath, request).invitationId);
     return noContent();
   },
-  'POST /api/invitations/{token}/accept': async (request) =>
-    ok(await invitations.accept(caller(request), path(tokenPath, request).token)),
+  'POST /api/invitations/{token}/accept': async (request) => {
+    // Tokens are long and random; still, nobody gets to try many of them.
+    await limitRequests(`accept-ip:${request.clientIp}`, config.acceptsPerIpPerMinute);
+    return ok(await invitations.accept(caller(request), path(tokenPath, request).token));
+  },
 });

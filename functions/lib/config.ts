@@ -29,6 +29,14 @@ export const config = {
   get jwtAudience() {
     return required('JWT_AUDIENCE');
   },
+  /** Requests a minute per signed-in user (../shared/API.md: 100); 0 switches the limit off. */
+  get userRequestsPerMinute() {
+    return Number(process.env.RATE_LIMIT_USER_PER_MINUTE ?? 100);
+  },
+  /** Invitation accepts a minute per client IP (10). */
+  get acceptsPerIpPerMinute() {
+    return Number(process.env.RATE_LIMIT_ACCEPTS_PER_IP_PER_MINUTE ?? 10);
+  },
   get appVersion() {
     return process.env.APP_VERSION ?? 'dev';
   },

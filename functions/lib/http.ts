@@ -10,7 +10,9 @@ import {
   UnauthorizedError,
   ValidationError,
 } from './errors.ts';
+import { config } from './config.ts';
 import { logger, metrics, publishMetrics } from './observability.ts';
+import { limitRequests } from './rate-limit.ts';
 
 /** Bodies over this size are refused with 413 before any work is done. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -32,6 +34,11 @@ export interface ApiRequest {
   headers: Record<string, string | undefined>;
   /** The verified caller (from the JWT authorizer's claims); null on routes without auth. */
   caller: Caller | null;
+  /**
+   * The client's address: the last `X-Forwarded-For` entry (appended by our own proxy, CloudFront in the cloud
+   * and Vite locally), else the connection's source address.
+   */
+  clientIp: string;
   /** The parsed JSON body (undefined when empty); malformed JSON is a 400 naming `body`. */
   body(): unknown;
 }
@@ -68,6 +75,11 @@ function callerOf(event: HttpEvent): Caller | null {
   };
 }
 
+function clientIpOf(event: HttpEvent): string {
+  const forwarded = event.headers?.['x-forwarded-for']?.split(',').at(-1)?.trim();
+  return forwarded || event.requestContext.http.sourceIp;
+}
+
 function toRequest(event: HttpEvent, requestId: string, rawBody: string | undefined): ApiRequest {
   let parsed: { value: unknown } | undefined;
   return {
@@ -77,6 +89,7 @@ function toRequest(event: HttpEvent, requestId: string, rawBody: string | undefi
     query: event.queryStringParameters ?? {},
     headers: event.headers ?? {},
     caller: callerOf(event),
+    clientIp: clientIpOf(event),
     body() {
       if (!parsed) {
         if (rawBody === undefined) {
@@ -147,7 +160,11 @@ export function httpFunction(operations: Record<string, Operation>) {
         if (!operation) {
           throw new NotFoundError(`No route for ${event.requestContext.http.method} ${event.rawPath}`);
         }
-        const response = await operation(toRequest(event, requestId, rawBody));
+        const request = toRequest(event, requestId, rawBody);
+        // Every signed-in request counts against its user's budget (100 a minute), across all instances.
+        if (request.caller)
+          await limitRequests(`user:${request.caller.userId}`, config.userRequestsPerMinute);
+        const response = await operation(request);
         logger.info('request', { status: response.status });
         return json(response.status, response.body, requestId, response.headers);
       } catch (error) {

@@ -10,6 +10,7 @@ export const ItemType = {
   Invitation: 'INVITATION',
   InvitationEmail: 'INVITATION_EMAIL',
   InvitationToken: 'INVITATION_TOKEN',
+  RateCounter: 'RATE',
 } as const;
 
 export const keys = {
@@ -41,6 +42,8 @@ export const keys = {
   }),
   /** Accept-by-token lookup; the key holds only the token's SHA-256, never the token. */
   invitationToken: (tokenHash: string) => ({ PK: `INVITETOKEN#${tokenHash}`, SK: '#META' }),
+  /** A fixed-window request counter (one per subject and window). */
+  rateCounter: (subject: string, windowStart: number) => ({ PK: `RATE#${subject}#${windowStart}`, SK: '#' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */
   healthProbe: () => ({ PK: 'HEALTH', SK: 'HEALTH' }),
 };

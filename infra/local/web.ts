@@ -19,7 +19,8 @@ export async function startWeb(settings: LocalSettings): Promise<RunningService>
       host: settings.host,
       port: settings.ports.web,
       strictPort: true,
-      proxy: { '/api': { target: api }, '/config.json': { target: api } },
+      // xfwd: the API sees the browser's address in X-Forwarded-For, as behind CloudFront.
+      proxy: { '/api': { target: api, xfwd: true }, '/config.json': { target: api } },
     },
   });
   await server.listen();
