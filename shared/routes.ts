@@ -34,6 +34,15 @@ export const httpRoutes = [
   { method: 'GET', path: '/api/workspaces/{workspaceId}/invitations', fn: 'workspaces', auth: 'jwt' },
   { method: 'DELETE', path: '/api/invitations/{invitationId}', fn: 'workspaces', auth: 'jwt' },
   { method: 'POST', path: '/api/invitations/{token}/accept', fn: 'workspaces', auth: 'jwt' },
+  { method: 'POST', path: '/api/workspaces/{workspaceId}/projects', fn: 'projects', auth: 'jwt' },
+  { method: 'GET', path: '/api/workspaces/{workspaceId}/projects', fn: 'projects', auth: 'jwt' },
+  { method: 'GET', path: '/api/projects/{projectId}', fn: 'projects', auth: 'jwt' },
+  { method: 'PATCH', path: '/api/projects/{projectId}', fn: 'projects', auth: 'jwt' },
+  { method: 'DELETE', path: '/api/projects/{projectId}', fn: 'projects', auth: 'jwt' },
+  { method: 'POST', path: '/api/workspaces/{workspaceId}/labels', fn: 'projects', auth: 'jwt' },
+  { method: 'GET', path: '/api/workspaces/{workspaceId}/labels', fn: 'projects', auth: 'jwt' },
+  { method: 'PATCH', path: '/api/labels/{labelId}', fn: 'projects', auth: 'jwt' },
+  { method: 'DELETE', path: '/api/labels/{labelId}', fn: 'projects', auth: 'jwt' },
 ] as const satisfies readonly HttpRoute[];
 
 /**

@@ -11,6 +11,10 @@ export const ItemType = {
   InvitationEmail: 'INVITATION_EMAIL',
   InvitationToken: 'INVITATION_TOKEN',
   RateCounter: 'RATE',
+  Project: 'PROJECT',
+  ProjectKey: 'PROJECT_KEY',
+  Label: 'LABEL',
+  LabelName: 'LABEL_NAME',
 } as const;
 
 export const keys = {
@@ -42,6 +46,20 @@ export const keys = {
   }),
   /** Accept-by-token lookup; the key holds only the token's SHA-256, never the token. */
   invitationToken: (tokenHash: string) => ({ PK: `INVITETOKEN#${tokenHash}`, SK: '#META' }),
+  project: (workspaceId: string, projectId: string) => ({
+    PK: `WS#${workspaceId}`,
+    SK: `PROJECT#${projectId}`,
+  }),
+  projectPrefix: 'PROJECT#',
+  /** Guard: project keys are unique in a workspace. */
+  projectKey: (workspaceId: string, key: string) => ({ PK: `WS#${workspaceId}`, SK: `PROJECTKEY#${key}` }),
+  label: (workspaceId: string, labelId: string) => ({ PK: `WS#${workspaceId}`, SK: `LABEL#${labelId}` }),
+  labelPrefix: 'LABEL#',
+  /** Guard: label names are unique (case-insensitively) in a workspace. */
+  labelName: (workspaceId: string, lowerName: string) => ({
+    PK: `WS#${workspaceId}`,
+    SK: `LABELNAME#${lowerName}`,
+  }),
   /** A fixed-window request counter (one per subject and window). */
   rateCounter: (subject: string, windowStart: number) => ({ PK: `RATE#${subject}#${windowStart}`, SK: '#' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */

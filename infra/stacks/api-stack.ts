@@ -137,6 +137,7 @@ export class ApiStack extends Stack {
     table.grantReadData(fn('health'));
     table.grantReadWriteData(fn('me'));
     table.grantReadWriteData(fn('workspaces'));
+    table.grantReadWriteData(fn('projects'));
     table.grantWriteData(fn('ws-connect'));
     table.grantWriteData(fn('ws-disconnect'));
 
