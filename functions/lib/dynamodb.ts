@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -8,3 +9,32 @@ export const dynamoClient = new DynamoDBClient({});
 export const ddb = DynamoDBDocumentClient.from(dynamoClient, {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
+
+/** DynamoDB requests made while serving one request, by operation (e.g. `{ GetItem: 1, Query: 1 }`). */
+export type DynamoCalls = Record<string, number>;
+
+const callsOfRequest = new AsyncLocalStorage<DynamoCalls>();
+
+// Counts every command sent, into the counter of the request being served (a context per request, since the
+// local runtime serves many at once in one process). Each retry of a command is not counted again: this is the
+// work the code asks for.
+dynamoClient.middlewareStack.add(
+  (next, context) => async (args) => {
+    const calls = callsOfRequest.getStore();
+    if (calls) {
+      const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
+      calls[operation] = (calls[operation] ?? 0) + 1;
+    }
+    return next(args);
+  },
+  { step: 'initialize', name: 'countDynamoCalls' },
+);
+
+/** Runs `work`, counting the DynamoDB requests it makes. */
+export async function countingDynamoCalls<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; calls: DynamoCalls }> {
+  const calls: DynamoCalls = {};
+  const result = await callsOfRequest.run(calls, work);
+  return { result, calls };
+}

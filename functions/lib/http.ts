@@ -13,6 +13,7 @@ import {
 import { config } from './config.ts';
 import { logger, metrics, publishMetrics } from './observability.ts';
 import { limitRequests } from './rate-limit.ts';
+import { countingDynamoCalls } from './dynamodb.ts';
 
 /** Bodies over this size are refused with 413 before any work is done. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -139,39 +140,48 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   return json(500, errorBody('INTERNAL_ERROR', 'Something went wrong on our side', requestId), requestId);
 }
 
+/** What every operation shares: body limit, per-user rate limit, dispatch, and the error mapping. */
+function serveWith(operations: Record<string, Operation>) {
+  return async (event: HttpEvent, requestId: string): Promise<HttpResult> => {
+    try {
+      const rawBody = decodeBody(event);
+      if (rawBody !== undefined && Buffer.byteLength(rawBody) > MAX_BODY_BYTES) {
+        throw new PayloadTooLargeError(`The body is over ${MAX_BODY_BYTES / 1024} KB`);
+      }
+      const operation = operations[event.routeKey];
+      if (!operation) {
+        throw new NotFoundError(`No route for ${event.requestContext.http.method} ${event.rawPath}`);
+      }
+      const request = toRequest(event, requestId, rawBody);
+      // Every signed-in request counts against its user's budget (100 a minute), across all instances.
+      if (request.caller) await limitRequests(`user:${request.caller.userId}`, config.userRequestsPerMinute);
+      const response = await operation(request);
+      return json(response.status, response.body, requestId, response.headers);
+    } catch (error) {
+      return errorResponse(error, requestId);
+    }
+  };
+}
+
 /**
  * Builds the Lambda handler for one function's HTTP routes: `operations` maps API Gateway route keys
  * (`"GET /api/me"`) to operations. Every function gets the same pipeline: Powertools logging with the request
  * id, metrics, the body limit, and the contract's error mapping.
  */
 export function httpFunction(operations: Record<string, Operation>) {
+  const serve = serveWith(operations);
   const handler = middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics())
     .handler(async (event) => {
       const requestId = event.requestContext.requestId;
       logger.appendKeys({ requestId, routeKey: event.routeKey });
-      try {
-        const rawBody = decodeBody(event);
-        if (rawBody !== undefined && Buffer.byteLength(rawBody) > MAX_BODY_BYTES) {
-          throw new PayloadTooLargeError(`The body is over ${MAX_BODY_BYTES / 1024} KB`);
-        }
-        const operation = operations[event.routeKey];
-        if (!operation) {
-          throw new NotFoundError(`No route for ${event.requestContext.http.method} ${event.rawPath}`);
-        }
-        const request = toRequest(event, requestId, rawBody);
-        // Every signed-in request counts against its user's budget (100 a minute), across all instances.
-        if (request.caller)
-          await limitRequests(`user:${request.caller.userId}`, config.userRequestsPerMinute);
-        const response = await operation(request);
-        logger.info('request', { status: response.status });
-        return json(response.status, response.body, requestId, response.headers);
-      } catch (error) {
-        const response = errorResponse(error, requestId);
-        logger.info('request', { status: response.statusCode });
-        return response;
+      const { result, calls } = await countingDynamoCalls(() => serve(event, requestId));
+      logger.info('request', { status: result.statusCode, dynamodbCalls: calls });
+      if (process.env.TEAMFLOW_EXPOSE_DB_CALLS === '1') {
+        result.headers = { ...result.headers, 'x-dynamodb-calls': JSON.stringify(calls) };
       }
+      return result;
     });
   // The route keys this function serves: a test checks them against the route table.
   return Object.assign(handler, { routeKeys: Object.keys(operations) });
