@@ -43,6 +43,7 @@ export const functions = {
   me: { entry: 'functions/http/me.ts', memoryMb: 512, timeoutSeconds: 10 },
   workspaces: { entry: 'functions/http/workspaces.ts', memoryMb: 512, timeoutSeconds: 10 },
   projects: { entry: 'functions/http/projects.ts', memoryMb: 512, timeoutSeconds: 10 },
+  tasks: { entry: 'functions/http/tasks.ts', memoryMb: 1024, timeoutSeconds: 15 },
   'not-found': { entry: 'functions/http/not-found.ts', memoryMb: 128, timeoutSeconds: 3 },
   'post-confirmation': { entry: 'functions/triggers/post-confirmation.ts', memoryMb: 256, timeoutSeconds: 5 },
   'ws-connect': { entry: 'functions/ws/connect.ts', memoryMb: 256, timeoutSeconds: 5 },

@@ -43,6 +43,15 @@ export const httpRoutes = [
   { method: 'GET', path: '/api/workspaces/{workspaceId}/labels', fn: 'projects', auth: 'jwt' },
   { method: 'PATCH', path: '/api/labels/{labelId}', fn: 'projects', auth: 'jwt' },
   { method: 'DELETE', path: '/api/labels/{labelId}', fn: 'projects', auth: 'jwt' },
+  { method: 'POST', path: '/api/projects/{projectId}/tasks', fn: 'tasks', auth: 'jwt' },
+  { method: 'GET', path: '/api/projects/{projectId}/tasks', fn: 'tasks', auth: 'jwt' },
+  { method: 'GET', path: '/api/tasks/{taskId}', fn: 'tasks', auth: 'jwt' },
+  { method: 'PATCH', path: '/api/tasks/{taskId}', fn: 'tasks', auth: 'jwt' },
+  { method: 'POST', path: '/api/tasks/{taskId}/move', fn: 'tasks', auth: 'jwt' },
+  { method: 'DELETE', path: '/api/tasks/{taskId}', fn: 'tasks', auth: 'jwt' },
+  { method: 'POST', path: '/api/tasks/{taskId}/restore', fn: 'tasks', auth: 'jwt' },
+  { method: 'GET', path: '/api/tasks/{taskId}/activity', fn: 'tasks', auth: 'jwt' },
+  { method: 'GET', path: '/api/projects/{projectId}/activity', fn: 'tasks', auth: 'jwt' },
 ] as const satisfies readonly HttpRoute[];
 
 /**

@@ -15,6 +15,8 @@ export const ItemType = {
   ProjectKey: 'PROJECT_KEY',
   Label: 'LABEL',
   LabelName: 'LABEL_NAME',
+  Task: 'TASK',
+  Activity: 'ACTIVITY',
 } as const;
 
 export const keys = {
@@ -60,6 +62,27 @@ export const keys = {
     PK: `WS#${workspaceId}`,
     SK: `LABELNAME#${lowerName}`,
   }),
+  task: (taskId: string) => ({ PK: `TASK#${taskId}`, SK: '#META' }),
+  /** GSI1: a project's board, tasks in rank order within each status (statusIndex keeps the column order). */
+  taskOnBoard: (projectId: string, statusIndex: number, rank: string) => ({
+    GSI1PK: `PROJECT#${projectId}#BOARD`,
+    GSI1SK: `${statusIndex}#${rank}`,
+  }),
+  boardOf: (projectId: string) => `PROJECT#${projectId}#BOARD`,
+  /** GSI1: a project's soft-deleted tasks (they leave the board), newest deletion last. */
+  taskDeleted: (projectId: string, deletedAt: string) => ({
+    GSI1PK: `PROJECT#${projectId}#DELETED`,
+    GSI1SK: deletedAt,
+  }),
+  deletedOf: (projectId: string) => `PROJECT#${projectId}#DELETED`,
+  /** A change of a task, stored with it (task history) and indexed by project (project history, changes since). */
+  taskActivity: (taskId: string, activityId: string) => ({ PK: `TASK#${taskId}`, SK: `ACT#${activityId}` }),
+  activityPrefix: 'ACT#',
+  projectActivity: (projectId: string, activityId: string) => ({
+    GSI1PK: `PROJECT#${projectId}#ACTIVITY`,
+    GSI1SK: activityId,
+  }),
+  activityOf: (projectId: string) => `PROJECT#${projectId}#ACTIVITY`,
   /** A fixed-window request counter (one per subject and window). */
   rateCounter: (subject: string, windowStart: number) => ({ PK: `RATE#${subject}#${windowStart}`, SK: '#' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */

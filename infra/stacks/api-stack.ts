@@ -138,6 +138,7 @@ export class ApiStack extends Stack {
     table.grantReadWriteData(fn('me'));
     table.grantReadWriteData(fn('workspaces'));
     table.grantReadWriteData(fn('projects'));
+    table.grantReadWriteData(fn('tasks'));
     table.grantWriteData(fn('ws-connect'));
     table.grantWriteData(fn('ws-disconnect'));
 
