@@ -122,7 +122,8 @@ export interface StoredMail {
 export async function mailTo(address: string, subject: RegExp = /./): Promise<StoredMail> {
   return eventually(async () => {
     const res = await fetch(`${outputs().mailUrl}/store`);
-    const { emails } = (await res.json()) as { emails: StoredMail[] };
+    if (!res.ok) return undefined;
+    const { emails = [] } = (await res.json()) as { emails?: StoredMail[] };
     return emails.filter((m) => m.destination.to.includes(address) && subject.test(m.subject)).at(-1);
   }, 20_000);
 }

@@ -1,4 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   BatchGetCommand,
   QueryCommand,
@@ -57,4 +62,18 @@ export async function queryPage(
 export function failedConditions(error: unknown): boolean[] | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;
   return (error.CancellationReasons ?? []).map((reason) => reason.Code === 'ConditionalCheckFailed');
+}
+
+/**
+ * The item as it was when a condition failed (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`), from a single
+ * write or from part `part` of a transaction; undefined when there was none.
+ */
+export function oldItemOf(error: unknown, part = 0): Record<string, unknown> | undefined {
+  const item =
+    error instanceof ConditionalCheckFailedException
+      ? error.Item
+      : error instanceof TransactionCanceledException
+        ? error.CancellationReasons?.[part]?.Item
+        : undefined;
+  return item ? unmarshall(item as Record<string, AttributeValue>) : undefined;
 }

@@ -8,8 +8,6 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Role } from '#shared/schemas/workspaces';
 import type { Page } from '#functions/lib/pagination';
 import type {
@@ -18,7 +16,7 @@ import type {
   WorkspaceRecord,
   WorkspaceRepository,
 } from '#functions/domain/workspaces';
-import { batchGetAll, failedConditions, queryPage } from './dynamo.ts';
+import { batchGetAll, failedConditions, oldItemOf, queryPage } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 
 const toWorkspace = (item: Record<string, unknown>): WorkspaceRecord => ({
@@ -31,7 +29,7 @@ const toWorkspace = (item: Record<string, unknown>): WorkspaceRecord => ({
   memberCount: item.memberCount as number,
 });
 
-const toMembership = (item: Record<string, unknown>): MembershipRecord => ({
+export const toMembership = (item: Record<string, unknown>): MembershipRecord => ({
   workspaceId: item.workspaceId as string,
   userId: item.userId as string,
   role: item.role as Role,
@@ -126,9 +124,8 @@ export class DynamoWorkspaceRepository implements WorkspaceRepository {
       return { ok: toWorkspace(Attributes!) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        return error.Item
-          ? { conflict: toWorkspace(unmarshall(error.Item as Record<string, AttributeValue>)) }
-          : { missing: true };
+        const current = oldItemOf(error);
+        return current ? { conflict: toWorkspace(current) } : { missing: true };
       }
       throw error;
     }
