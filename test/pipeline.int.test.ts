@@ -13,5 +13,5 @@ describe('event pipeline', () => {
     expect(mail.body.text).toContain('Hi Grace Hopper');
     expect(mail.body.text).toContain(outputs().webUrl);
     expect(mail.body.html).toContain('<p>Hi Grace Hopper,</p>');
-  });
+  }, 70_000);
 });

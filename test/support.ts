@@ -125,7 +125,8 @@ export async function mailTo(address: string, subject: RegExp = /./): Promise<St
     if (!res.ok) return undefined;
     const { emails = [] } = (await res.json()) as { emails?: StoredMail[] };
     return emails.filter((m) => m.destination.to.includes(address) && subject.test(m.subject)).at(-1);
-  }, 20_000);
+    // Generous: mail goes stream → queue → worker, and other suites may be loading the machine meanwhile.
+  }, 60_000);
 }
 
 /** Invites a new person with `role`, reads the invitation email, and accepts it as them. */

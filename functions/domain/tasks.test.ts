@@ -1,0 +1,595 @@
+import { isValidRank, rankAfter } from '#shared/rank';
+import {
+  createTaskSchema,
+  moveTaskSchema,
+  patchTaskSchema,
+  taskFiltersSchema,
+  TASK_STATUSES,
+  type TaskStatus,
+} from '#shared/schemas/tasks';
+import type { Role } from '#shared/schemas/workspaces';
+import { AppError } from '#functions/lib/errors';
+import type { Page } from '#functions/lib/pagination';
+import {
+  ACTIVITY_TEXT_MAX,
+  backoffMs,
+  changesBetween,
+  completedAtAfter,
+  MAX_CREATE_ATTEMPTS,
+  placeRank,
+  rankTail,
+  restorable,
+  statusAt,
+  statusIndex,
+  TaskService,
+  taskView,
+  type ActivityRecord,
+  type InsertOutcome,
+  type ProjectRecord,
+  type ReadRequest,
+  type ReadResult,
+  type TaskRecord,
+  type TaskRepository,
+  type TaskWrite,
+  type WriteOutcome,
+} from './tasks.ts';
+
+const WS = '01J00000000000000000000000';
+const PROJECT = `${WS}.01J00000000000000000000001`;
+const id = (n: number) => `${WS}.01J${String(n).padStart(23, '0')}`;
+
+const record = (overrides: Partial<TaskRecord> = {}): TaskRecord => ({
+  id: id(100),
+  number: 7,
+  projectId: PROJECT,
+  workspaceId: WS,
+  title: 'Write the docs',
+  description: null,
+  status: 'todo',
+  priority: 'medium',
+  storyPoints: null,
+  dueDate: null,
+  assigneeIds: [],
+  labelIds: [],
+  sprintId: null,
+  goalId: null,
+  parentId: null,
+  rank: 'V',
+  subtaskCount: 0,
+  subtasksDone: 0,
+  commentCount: 0,
+  attachmentCount: 0,
+  createdBy: 'user-1',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  completedAt: null,
+  deletedAt: null,
+  version: 1,
+  ...overrides,
+});
+
+describe('status index (board column order)', () => {
+  it('maps statuses to 0..5 in board order and back', () => {
+    expect(TASK_STATUSES.map(statusIndex)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const status of TASK_STATUSES) expect(statusAt(statusIndex(status))).toBe(status);
+    expect(statusAt(6)).toBeUndefined();
+  });
+
+  it('sorts board keys by column, then rank', () => {
+    const entries: Array<[TaskStatus, string]> = [
+      ['done', 'A'],
+      ['todo', 'z'],
+      ['blocked', '1'],
+      ['todo', 'V'],
+      ['in_progress', 'x'],
+      ['archived', '0001'],
+    ];
+    const sorted = entries.map(([s, r]) => `${statusIndex(s)}#${r}`).sort();
+    expect(sorted).toEqual(['0#V', '0#z', '1#x', '3#1', '4#A', '5#0001']);
+  });
+});
+
+describe('taskView', () => {
+  it('derives the key from the project key and returns exactly the contract fields', () => {
+    const view = taskView(
+      { ...record(), titleLower: 'x', descriptionLower: 'y' } as unknown as TaskRecord,
+      'WEB',
+    );
+    expect(view.key).toBe('WEB-7');
+    expect(Object.keys(view)).toEqual([
+      'id',
+      'number',
+      'key',
+      'projectId',
+      'workspaceId',
+      'title',
+      'description',
+      'status',
+      'priority',
+      'storyPoints',
+      'dueDate',
+      'assigneeIds',
+      'labelIds',
+      'sprintId',
+      'goalId',
+      'parentId',
+      'rank',
+      'subtaskCount',
+      'subtasksDone',
+      'commentCount',
+      'attachmentCount',
+      'createdBy',
+      'createdAt',
+      'updatedAt',
+      'completedAt',
+      'deletedAt',
+      'version',
+    ]);
+    expect(taskView(record(), 'OPS').key).toBe('OPS-7');
+  });
+});
+
+describe('changesBetween', () => {
+  it('lists exactly the fields that differ, with from and to', () => {
+    const before = record({ assigneeIds: ['a'], priority: 'low' });
+    const after = record({ assigneeIds: ['a', 'b'], priority: 'high', version: 2, updatedAt: 'later' });
+    expect(changesBetween(before, after)).toEqual({
+      assigneeIds: { from: ['a'], to: ['a', 'b'] },
+      priority: { from: 'low', to: 'high' },
+    });
+  });
+
+  it('is empty when nothing tracked changed (version and updatedAt are bookkeeping)', () => {
+    expect(changesBetween(record(), record({ version: 9, updatedAt: 'x' }))).toEqual({});
+  });
+
+  it('records null on either side', () => {
+    expect(changesBetween(record(), record({ storyPoints: 5, dueDate: '2026-03-01' }))).toEqual({
+      storyPoints: { from: null, to: 5 },
+      dueDate: { from: null, to: '2026-03-01' },
+    });
+    expect(changesBetween(record({ sprintId: id(5) }), record())).toEqual({
+      sprintId: { from: id(5), to: null },
+    });
+  });
+
+  it('cuts very long texts and says so', () => {
+    const long = 'x'.repeat(ACTIVITY_TEXT_MAX + 5);
+    const change = changesBetween(
+      record({ description: 'short' }),
+      record({ description: long }),
+    ).description!;
+    expect(change).toEqual({ from: 'short', to: 'x'.repeat(ACTIVITY_TEXT_MAX), truncated: true });
+  });
+});
+
+describe('completedAtAfter', () => {
+  const now = '2026-02-01T00:00:00.000Z';
+  it('sets completedAt on entering done, keeps it while done, clears it on leaving', () => {
+    expect(completedAtAfter(undefined, 'done', now)).toBe(now);
+    expect(completedAtAfter(undefined, 'todo', now)).toBeNull();
+    expect(completedAtAfter({ status: 'in_review', completedAt: null }, 'done', now)).toBe(now);
+    expect(completedAtAfter({ status: 'done', completedAt: 'earlier' }, 'done', now)).toBe('earlier');
+    expect(completedAtAfter({ status: 'done', completedAt: 'earlier' }, 'todo', now)).toBeNull();
+    expect(completedAtAfter({ status: 'done', completedAt: 'earlier' }, 'archived', now)).toBeNull();
+  });
+});
+
+describe('restorable', () => {
+  it('allows restoring for 30 days after the deletion', () => {
+    const deletedAt = '2026-01-01T00:00:00.000Z';
+    expect(restorable(deletedAt, new Date('2026-01-31T00:00:00.000Z'))).toBe(true);
+    expect(restorable(deletedAt, new Date('2026-01-31T00:00:00.001Z'))).toBe(false);
+  });
+});
+
+describe('ranks', () => {
+  it('gives every task a valid two-digit tail of its own, the same every time', () => {
+    const tails = new Set<string>();
+    for (let n = 0; n < 200; n++) {
+      const tail = rankTail(id(n));
+      expect(tail).toHaveLength(2);
+      expect(isValidRank(tail)).toBe(true);
+      expect(rankTail(id(n))).toBe(tail);
+      tails.add(tail);
+    }
+    expect(tails.size).toBeGreaterThan(190);
+  });
+
+  it('places between the neighbours, with the tail when it fits', () => {
+    const rank = placeRank('V', 'W', id(1));
+    expect(rank > 'V' && rank < 'W').toBe(true);
+    expect(rank.endsWith(rankTail(id(1)))).toBe(true);
+    // No room for a tail right under the upper neighbour: the plain rank.
+    expect(placeRank('V', 'V1', id(1)) < 'V1').toBe(true);
+    expect(placeRank(null, null, id(1)).startsWith('V')).toBe(true);
+    const top = placeRank(null, 'V', id(1));
+    expect(top < 'V').toBe(true);
+    expect(placeRank('V', null, id(1)) > 'V').toBe(true);
+    expect(() => placeRank('W', 'V', id(1))).toThrow(RangeError);
+  });
+
+  it('keeps appends short: the next append drops the previous tail', () => {
+    let last: string | null = null;
+    for (let n = 0; n < 1_000; n++) {
+      const next = placeRank(last, null, id(n));
+      if (last !== null) expect(next > last).toBe(true);
+      expect(next.length).toBeLessThanOrEqual(4);
+      last = next;
+    }
+    expect(rankAfter(last)).toBeDefined();
+  });
+
+  it('gives two tasks put into the same gap different ranks, both inside it', () => {
+    let distinct = 0;
+    for (let n = 0; n < 100; n++) {
+      const a = placeRank('V', 'X', id(2 * n));
+      const b = placeRank('V', 'X', id(2 * n + 1));
+      for (const r of [a, b]) expect(r > 'V' && r < 'X').toBe(true);
+      if (a !== b) distinct++;
+    }
+    expect(distinct).toBeGreaterThanOrEqual(99);
+  });
+
+  it('keeps a strict total order under many random placements', () => {
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const column: string[] = [];
+    for (let n = 0; n < 2_000; n++) {
+      const at = Math.floor(random() * (column.length + 1));
+      const rank = placeRank(column[at - 1] ?? null, column[at] ?? null, id(n));
+      column.splice(at, 0, rank);
+    }
+    for (let i = 1; i < column.length; i++) expect(column[i - 1]! < column[i]!).toBe(true);
+  });
+});
+
+describe('backoffMs', () => {
+  it('spreads over 2, 4, then 8 slots of three times the lost attempt, jittered from 0', () => {
+    const max = (attempt: number, attemptMs: number) => backoffMs(attempt, attemptMs, () => 0.999999);
+    expect(backoffMs(0, 20, () => 0)).toBe(0);
+    expect(max(0, 20)).toBe(119);
+    expect(max(1, 20)).toBe(239);
+    expect(max(2, 20)).toBe(479);
+    expect(max(30, 20)).toBe(479);
+  });
+
+  it('follows the load: slow attempts wait longer (up to a cap), fast ones at least a 10 ms slot', () => {
+    const max = (attempt: number, attemptMs: number) => backoffMs(attempt, attemptMs, () => 0.999999);
+    expect(max(0, 500)).toBe(2_999);
+    expect(max(5, 5_000)).toBe(5_999);
+    expect(max(0, 0)).toBe(19);
+  });
+});
+
+describe('task schemas', () => {
+  const issues = (
+    schema: { safeParse(v: unknown): { error?: { issues: Array<{ path: PropertyKey[] }> } } },
+    v: unknown,
+  ) => (schema.safeParse(v).error?.issues ?? []).map((i) => i.path.join('.'));
+
+  it('fills defaults and nulls on create, and trims the title', () => {
+    expect(createTaskSchema.parse({ title: '  Ship it ' })).toEqual({
+      title: 'Ship it',
+      description: null,
+      status: 'todo',
+      priority: 'medium',
+      storyPoints: null,
+      dueDate: null,
+      assigneeIds: [],
+      labelIds: [],
+      sprintId: null,
+      goalId: null,
+      parentId: null,
+    });
+  });
+
+  it.each([
+    ['a missing title', {}, 'title'],
+    ['a blank title', { title: '   ' }, 'title'],
+    ['an oversize title', { title: 'x'.repeat(201) }, 'title'],
+    ['an oversize description', { title: 'a', description: 'x'.repeat(50_001) }, 'description'],
+    ['an unknown status', { title: 'a', status: 'doing' }, 'status'],
+    ['an unknown priority', { title: 'a', priority: 'urgent' }, 'priority'],
+    ['0 story points', { title: 'a', storyPoints: 0 }, 'storyPoints'],
+    ['22 story points', { title: 'a', storyPoints: 22 }, 'storyPoints'],
+    ['1.5 story points', { title: 'a', storyPoints: 1.5 }, 'storyPoints'],
+    ['February 30th', { title: 'a', dueDate: '2026-02-30' }, 'dueDate'],
+    ['a date-time as due date', { title: 'a', dueDate: '2026-02-01T00:00:00Z' }, 'dueDate'],
+    ['a repeated assignee', { title: 'a', assigneeIds: ['u1', 'u1'] }, 'assigneeIds'],
+    [
+      '21 assignees',
+      { title: 'a', assigneeIds: Array.from({ length: 21 }, (_, i) => `u${i}`) },
+      'assigneeIds',
+    ],
+    ['a malformed label id', { title: 'a', labelIds: ['nope'] }, 'labelIds.0'],
+    ['a malformed parent id', { title: 'a', parentId: 'x' }, 'parentId'],
+    ['a wrong type', { title: 5 }, 'title'],
+    ['an unknown field', { title: 'a', estimate: 3 }, ''],
+  ])('refuses %s', (_, body, path) => {
+    expect(issues(createTaskSchema, body)).toEqual([path]);
+  });
+
+  it('accepts real calendar dates, leap days included', () => {
+    expect(createTaskSchema.safeParse({ title: 'a', dueDate: '2024-02-29' }).success).toBe(true);
+    expect(createTaskSchema.safeParse({ title: 'a', dueDate: '2023-02-29' }).success).toBe(false);
+    expect(createTaskSchema.safeParse({ title: 'a', dueDate: '2026-13-01' }).success).toBe(false);
+  });
+
+  it('wants a version and at least one change on patch', () => {
+    expect(issues(patchTaskSchema, { version: 1 })).toEqual(['']);
+    expect(issues(patchTaskSchema, { title: 'a' })).toEqual(['version']);
+    expect(issues(patchTaskSchema, { version: 1, colour: 'red' })).toEqual(['']);
+    expect(patchTaskSchema.parse({ version: 2, storyPoints: null })).toEqual({
+      version: 2,
+      storyPoints: null,
+    });
+  });
+
+  it('refuses a move between a task and itself', () => {
+    expect(issues(moveTaskSchema, { version: 1, status: 'todo', beforeId: id(1), afterId: id(1) })).toEqual([
+      'afterId',
+    ]);
+    expect(moveTaskSchema.parse({ version: 1, status: 'done', beforeId: null })).toEqual({
+      version: 1,
+      status: 'done',
+      beforeId: null,
+    });
+  });
+
+  it('reads list filters from the query string', () => {
+    expect(taskFiltersSchema.parse({ includeDeleted: 'true', sprintId: 'none', q: ' Foo ' })).toEqual({
+      includeDeleted: true,
+      sprintId: 'none',
+      q: 'Foo',
+    });
+    expect(issues(taskFiltersSchema, { includeDeleted: 'yes' })).toEqual(['includeDeleted']);
+    expect(issues(taskFiltersSchema, { dueBefore: '2026-02-30' })).toEqual(['dueBefore']);
+    expect(issues(taskFiltersSchema, { sort: 'rank' })).toEqual(['']);
+  });
+});
+
+/** An in-memory repository: enough of DynamoDB's behaviour to drive the service's rules. */
+class MemoryRepository implements TaskRepository {
+  tasks = new Map<string, TaskRecord>();
+  members = new Map<string, Role>();
+  labels = new Set<string>();
+  project: ProjectRecord = { id: PROJECT, workspaceId: WS, key: 'WEB', archived: false, taskSeq: 0 };
+  activities: ActivityRecord[] = [];
+  writes: TaskWrite[] = [];
+  /** Inserts that lose the race before one succeeds (another creator takes the number each time). */
+  losses = 0;
+
+  async read(request: ReadRequest): Promise<ReadResult> {
+    const role = this.members.get(request.userId);
+    return {
+      membership: role
+        ? { workspaceId: WS, userId: request.userId, role, email: 'x@example.com', joinedAt: 'then' }
+        : undefined,
+      project: request.projectId === this.project.id ? { ...this.project } : undefined,
+      tasks: new Map(
+        (request.taskIds ?? []).flatMap((t) => (this.tasks.has(t) ? [[t, { ...this.tasks.get(t)! }]] : [])),
+      ),
+      memberIds: new Set((request.memberIds ?? []).filter((m) => this.members.has(m))),
+      labelIds: new Set((request.labelIds ?? []).filter((l) => this.labels.has(l))),
+    };
+  }
+  async getProject() {
+    return { ...this.project };
+  }
+  async getTask(taskId: string) {
+    return this.tasks.get(taskId);
+  }
+  private columnOf(status: TaskStatus, exceptId?: string) {
+    return [...this.tasks.values()]
+      .filter((t) => t.status === status && !t.deletedAt && t.id !== exceptId)
+      .sort((a, b) => (a.rank < b.rank ? -1 : 1));
+  }
+  async lastInColumn(_: string, status: TaskStatus, exceptId?: string) {
+    return this.columnOf(status, exceptId).at(-1);
+  }
+  async nextInColumn(of: TaskRecord, direction: 'below' | 'above', exceptId: string) {
+    const column = this.columnOf(of.status, exceptId);
+    return direction === 'below'
+      ? column.find((t) => t.rank > of.rank)
+      : column.filter((t) => t.rank < of.rank).at(-1);
+  }
+  async insert(task: TaskRecord, activity: ActivityRecord, seen: number | undefined): Promise<InsertOutcome> {
+    if (this.losses > 0) {
+      this.losses--;
+      this.project.taskSeq = (this.project.taskSeq ?? 0) + 1;
+      return { lost: true };
+    }
+    if (seen !== this.project.taskSeq || this.project.archived) return { lost: true };
+    this.project.taskSeq = task.number;
+    this.tasks.set(task.id, task);
+    this.activities.push(activity);
+    return { ok: true };
+  }
+  async write(change: TaskWrite): Promise<WriteOutcome> {
+    const stored = this.tasks.get(change.before.id);
+    if (!stored || stored.version !== change.before.version) return { task: stored };
+    this.writes.push(change);
+    this.tasks.set(change.after.id, change.after);
+    this.activities.push(change.activity);
+    return { ok: true };
+  }
+  async list(): Promise<Page<TaskRecord>> {
+    return { items: [], nextCursor: null };
+  }
+  async taskActivity(): Promise<Page<ActivityRecord>> {
+    return { items: [], nextCursor: null };
+  }
+  async projectActivity(): Promise<Page<ActivityRecord>> {
+    return { items: [], nextCursor: null };
+  }
+}
+
+describe('TaskService', () => {
+  const owner = { userId: 'owner', email: 'o@example.com' };
+  const member = { userId: 'member', email: 'm@example.com' };
+  const viewer = { userId: 'viewer', email: 'v@example.com' };
+  const stranger = { userId: 'stranger', email: 's@example.com' };
+  let repo: MemoryRepository;
+  let sleeps: number[];
+  let service: TaskService;
+
+  const codeOf = async (work: Promise<unknown>) => {
+    try {
+      await work;
+      return 'ok';
+    } catch (error) {
+      if (error instanceof AppError) return error.code;
+      throw error;
+    }
+  };
+  const create = (caller = owner, body: Record<string, unknown> = {}) =>
+    service.create(caller, PROJECT, createTaskSchema.parse({ title: 'T', ...body }));
+
+  beforeEach(() => {
+    repo = new MemoryRepository();
+    repo.members.set('owner', 'owner').set('member', 'member').set('viewer', 'viewer');
+    sleeps = [];
+    service = new TaskService(
+      repo,
+      () => new Date('2026-03-01T10:00:00.000Z'),
+      async (ms) => {
+        sleeps.push(ms);
+      },
+    );
+  });
+
+  it('numbers tasks from the project sequence and appends them to their column', async () => {
+    const a = await create();
+    const b = await create();
+    expect([a.number, b.number]).toEqual([1, 2]);
+    expect(a.key).toBe('WEB-1');
+    expect(b.rank > a.rank).toBe(true);
+    expect(repo.activities.map((x) => x.action)).toEqual(['created', 'created']);
+    expect(repo.activities[0]!.data).toEqual(a);
+  });
+
+  it('retries with backoff after losing the race for a number, re-reading the project', async () => {
+    repo.losses = 3;
+    const task = await create();
+    expect(task.number).toBe(4);
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it('gives up after the bounded number of attempts', async () => {
+    repo.losses = MAX_CREATE_ATTEMPTS;
+    expect(await codeOf(create())).toBe('CONFLICT');
+    expect(sleeps).toHaveLength(MAX_CREATE_ATTEMPTS - 1);
+  });
+
+  it('answers 404 to non-members, 403 to viewers, 409 in an archived project', async () => {
+    expect(await codeOf(create(stranger))).toBe('NOT_FOUND');
+    expect(await codeOf(create(viewer))).toBe('FORBIDDEN');
+    repo.project.archived = true;
+    expect(await codeOf(create(member))).toBe('CONFLICT');
+  });
+
+  it('checks assignees, labels and the parent against what was read', async () => {
+    const error = await create(owner, {
+      assigneeIds: ['member', 'nobody'],
+      labelIds: [id(9)],
+      parentId: id(8),
+      sprintId: `01J99999999999999999999999.01J00000000000000000000001`,
+    }).catch((e: AppError) => e);
+    expect((error as AppError).details?.map((d) => d.field)).toEqual([
+      'assigneeIds',
+      'labelIds',
+      'sprintId',
+      'parentId',
+    ]);
+    expect(repo.tasks.size).toBe(0);
+  });
+
+  it('patches with the version, records field changes, and answers a stale version with the stored task', async () => {
+    const task = await create();
+    const patched = await service.patch(member, task.id, { version: 1, title: 'New', priority: 'high' });
+    expect(patched).toMatchObject({ title: 'New', priority: 'high', version: 2 });
+    expect(repo.activities.at(-1)!.changes).toEqual({
+      title: { from: 'T', to: 'New' },
+      priority: { from: 'medium', to: 'high' },
+    });
+    const stale = await service
+      .patch(member, task.id, { version: 1, title: 'Lost' })
+      .catch((e: AppError) => e);
+    expect((stale as AppError).code).toBe('VERSION_CONFLICT');
+    expect((stale as AppError).extra?.current).toMatchObject({ title: 'New', version: 2 });
+  });
+
+  it('moves a patched status to the bottom of the new column and sets completedAt', async () => {
+    const done = await create(owner, { status: 'done' });
+    const task = await create();
+    const patched = await service.patch(owner, task.id, { version: 1, status: 'done' });
+    expect(patched.rank > done.rank).toBe(true);
+    expect(patched.completedAt).toBe('2026-03-01T10:00:00.000Z');
+    expect(Object.keys(repo.activities.at(-1)!.changes).sort()).toEqual(['completedAt', 'rank', 'status']);
+  });
+
+  it('writes nothing when a patch changes nothing', async () => {
+    const task = await create();
+    await service.patch(owner, task.id, { version: 1, title: 'T' });
+    expect(repo.writes).toHaveLength(0);
+  });
+
+  it('refuses a task as its own parent or ancestor', async () => {
+    const a = await create();
+    const b = await create(owner, { parentId: a.id });
+    const self = await codeOf(service.patch(owner, a.id, { version: 1, parentId: a.id }));
+    const cycle = await service.patch(owner, a.id, { version: 1, parentId: b.id }).catch((e: AppError) => e);
+    expect(self).toBe('VALIDATION_ERROR');
+    expect((cycle as AppError).details).toEqual([
+      { field: 'parentId', message: 'would make the task its own ancestor' },
+    ]);
+  });
+
+  it('moves between neighbours; beforeId is above, afterId below', async () => {
+    const [a, b, c] = [await create(), await create(), await create()];
+    const moved = await service.move(owner, c.id, {
+      version: 1,
+      status: 'todo',
+      beforeId: a.id,
+      afterId: b.id,
+    });
+    expect(moved.rank > a.rank && moved.rank < b.rank).toBe(true);
+    const below = await service.move(owner, a.id, { version: 1, status: 'todo', beforeId: b.id });
+    expect(below.rank > b.rank).toBe(true);
+    const above = await service.move(owner, b.id, { version: 1, status: 'todo', afterId: c.id });
+    expect(above.rank < repo.tasks.get(c.id)!.rank).toBe(true);
+    expect(above.rank > repo.tasks.get(a.id)!.rank || above.rank < repo.tasks.get(c.id)!.rank).toBe(true);
+  });
+
+  it('refuses neighbours outside the target column', async () => {
+    const a = await create();
+    const b = await create(owner, { status: 'done' });
+    const error = await service
+      .move(owner, a.id, { version: 1, status: 'done', beforeId: a.id, afterId: id(77) })
+      .catch((e: AppError) => e);
+    expect((error as AppError).details?.map((d) => d.field)).toEqual(['beforeId', 'afterId']);
+    const wrongColumn = await service
+      .move(owner, a.id, { version: 1, status: 'in_review', beforeId: b.id })
+      .catch((e: AppError) => e);
+    expect((wrongColumn as AppError).details?.map((d) => d.field)).toEqual(['beforeId']);
+  });
+
+  it('lets members delete only the tasks they created; restores within 30 days', async () => {
+    const mine = await create(member);
+    const theirs = await create(owner);
+    expect(await codeOf(service.delete(member, theirs.id, 1))).toBe('FORBIDDEN');
+    expect(await codeOf(service.delete(viewer, mine.id, 1))).toBe('FORBIDDEN');
+    const deleted = await service.delete(member, mine.id, 1);
+    expect(deleted).toMatchObject({ deletedAt: '2026-03-01T10:00:00.000Z', version: 2 });
+    expect(repo.writes.at(-1)!.taskCountDelta).toBe(-1);
+    expect(await codeOf(service.patch(member, mine.id, { version: 2, title: 'x' }))).toBe('CONFLICT');
+    const restored = await service.restore(member, mine.id, undefined);
+    expect(restored).toMatchObject({ deletedAt: null, version: 3 });
+    expect(repo.writes.at(-1)!.taskCountDelta).toBe(1);
+
+    await service.delete(owner, theirs.id, 1);
+    repo.tasks.set(theirs.id, { ...repo.tasks.get(theirs.id)!, deletedAt: '2026-01-01T00:00:00.000Z' });
+    expect(await codeOf(service.restore(owner, theirs.id, undefined))).toBe('CONFLICT');
+  });
+});

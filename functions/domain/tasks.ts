@@ -1,0 +1,770 @@
+import { createHash } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+import { RANK_ALPHABET, rankBetween } from '#shared/rank';
+import {
+  RESTORE_DAYS,
+  TASK_STATUSES,
+  type Activity,
+  type ActivityAction,
+  type CreateTaskInput,
+  type FieldChange,
+  type MoveTaskInput,
+  type PatchTaskInput,
+  type Task,
+  type TaskFilters,
+  type TaskStatus,
+} from '#shared/schemas/tasks';
+import type { ErrorDetail } from '#shared/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  VersionConflictError,
+} from '#functions/lib/errors';
+import { newChildId, workspaceOf } from '#functions/lib/ids';
+import type { Page } from '#functions/lib/pagination';
+import { can } from './access.ts';
+import type { Caller, MembershipRecord } from './workspaces.ts';
+
+// ---------------------------------------------------------------------------------------------------------
+// Records and the repository (functions/store/task-repository.ts)
+// ---------------------------------------------------------------------------------------------------------
+
+/** A task as stored; the API's shape adds `key`, derived from the project's current key when read. */
+export type TaskRecord = Omit<Task, 'key'>;
+
+/** What tasks need of the project item (written by the projects code). */
+export interface ProjectRecord {
+  id: string;
+  workspaceId: string;
+  key: string;
+  archived: boolean;
+  /** The last task number given out; undefined only on an item written before counters existed. */
+  taskSeq: number | undefined;
+}
+
+/** A change of a task: its history (task partition) and its project's history and change feed (GSI1). */
+export interface ActivityRecord extends Activity {
+  projectId: string;
+  workspaceId: string;
+  /** The task after the change (null for a deletion), for `GET /projects/{id}/changes?since=`. */
+  data: Task | null;
+}
+
+/** Everything one request needs to read up front, fetched in one BatchGetItem. */
+export interface ReadRequest {
+  workspaceId: string;
+  userId: string;
+  projectId?: string;
+  taskIds?: string[];
+  /** Users who must be members of the workspace (assignees). */
+  memberIds?: string[];
+  labelIds?: string[];
+}
+
+export interface ReadResult {
+  /** The caller's membership of the workspace. */
+  membership?: MembershipRecord;
+  project?: ProjectRecord;
+  tasks: Map<string, TaskRecord>;
+  /** Those of `memberIds` who are members. */
+  memberIds: Set<string>;
+  /** Those of `labelIds` that exist in the workspace. */
+  labelIds: Set<string>;
+}
+
+/**
+ * `lost`: the project's condition failed (another task took the number, or the project was archived or is
+ * gone) or a concurrent transaction on the project won; the caller re-reads the project and tries again.
+ */
+export type InsertOutcome = { ok: true } | { lost: true };
+
+/** A change of one task, written as one transaction with its activity (and the project's count, if any). */
+export interface TaskWrite {
+  before: TaskRecord;
+  after: TaskRecord;
+  activity: ActivityRecord;
+  /** Added to the project's live task count (-1 on delete, +1 on restore), in the same transaction. */
+  taskCountDelta?: 1 | -1;
+  /** Tasks that must still sit where they were read (the neighbours named by a move). */
+  unchanged?: Array<{ field: string; task: TaskRecord }>;
+}
+
+export type WriteOutcome =
+  | { ok: true }
+  /** The task's condition failed; `current` is the stored task (undefined if gone). */
+  | { task: TaskRecord | undefined }
+  /** The project refused the count change: archived or gone. */
+  | { project: true }
+  /** A task listed in `unchanged` moved or went. */
+  | { moved: string };
+
+export interface TaskRepository {
+  read(request: ReadRequest): Promise<ReadResult>;
+  getProject(workspaceId: string, projectId: string): Promise<ProjectRecord | undefined>;
+  getTask(taskId: string): Promise<TaskRecord | undefined>;
+  /** The bottom task of a column (skipping `exceptId`), or undefined for an empty column. */
+  lastInColumn(projectId: string, status: TaskStatus, exceptId?: string): Promise<TaskRecord | undefined>;
+  /** The task directly below (or above) `of` in its column, skipping `exceptId`. */
+  nextInColumn(
+    of: TaskRecord,
+    direction: 'below' | 'above',
+    exceptId: string,
+  ): Promise<TaskRecord | undefined>;
+  /** Creates the task: project counters (conditional on `seenTaskSeq`), task and activity in one transaction. */
+  insert(task: TaskRecord, activity: ActivityRecord, seenTaskSeq: number | undefined): Promise<InsertOutcome>;
+  write(change: TaskWrite): Promise<WriteOutcome>;
+  list(projectId: string, filters: TaskFilters, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
+  taskActivity(taskId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>>;
+  projectActivity(projectId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pure rules (unit-tested in tasks.test.ts)
+// ---------------------------------------------------------------------------------------------------------
+
+/** A column's place in board order; the board index sorts on `<statusIndex>#<rank>`. */
+export function statusIndex(status: TaskStatus): number {
+  return TASK_STATUSES.indexOf(status);
+}
+
+export function statusAt(index: number): TaskStatus | undefined {
+  return TASK_STATUSES[index];
+}
+
+/** The API's shape of a task: `key` from the project's key as it is now. */
+export function taskView(task: TaskRecord, projectKey: string): Task {
+  return {
+    id: task.id,
+    number: task.number,
+    key: `${projectKey}-${task.number}`,
+    projectId: task.projectId,
+    workspaceId: task.workspaceId,
+    title: task.title,
+    description: task.description,
+    status: task.status,
+    priority: task.priority,
+    storyPoints: task.storyPoints,
+    dueDate: task.dueDate,
+    assigneeIds: task.assigneeIds,
+    labelIds: task.labelIds,
+    sprintId: task.sprintId,
+    goalId: task.goalId,
+    parentId: task.parentId,
+    rank: task.rank,
+    subtaskCount: task.subtaskCount,
+    subtasksDone: task.subtasksDone,
+    commentCount: task.commentCount,
+    attachmentCount: task.attachmentCount,
+    createdBy: task.createdBy,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+    completedAt: task.completedAt,
+    deletedAt: task.deletedAt,
+    version: task.version,
+  };
+}
+
+export function activityView(activity: ActivityRecord): Activity {
+  return {
+    id: activity.id,
+    at: activity.at,
+    actorId: activity.actorId,
+    action: activity.action,
+    entityType: activity.entityType,
+    entityId: activity.entityId,
+    changes: activity.changes,
+  };
+}
+
+/**
+ * The fields an activity records changes of: what people change, plus what follows from it (`rank` and
+ * `completedAt` on a status change, `deletedAt` on delete/restore). Bookkeeping (`version`, `updatedAt`) and
+ * counters kept by other resources are left out.
+ */
+export const TRACKED_FIELDS = [
+  'title',
+  'description',
+  'status',
+  'priority',
+  'storyPoints',
+  'dueDate',
+  'assigneeIds',
+  'labelIds',
+  'sprintId',
+  'goalId',
+  'parentId',
+  'rank',
+  'completedAt',
+  'deletedAt',
+] as const satisfies ReadonlyArray<keyof TaskRecord>;
+
+/**
+ * Texts longer than this are cut in an activity's `from`/`to` (flagged `truncated`): with the task itself in
+ * `data`, two full 50,000-character descriptions of multi-byte text would not fit DynamoDB's 400 KB item.
+ */
+export const ACTIVITY_TEXT_MAX = 10_000;
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Field-level changes `{ field: { from, to } }` between two states of a task: exactly the fields that differ. */
+export function changesBetween(before: TaskRecord, after: TaskRecord): Record<string, FieldChange> {
+  const changes: Record<string, FieldChange> = {};
+  for (const field of TRACKED_FIELDS) {
+    const from = before[field];
+    const to = after[field];
+    if (sameValue(from, to)) continue;
+    const cut = (value: unknown) =>
+      typeof value === 'string' && value.length > ACTIVITY_TEXT_MAX
+        ? value.slice(0, ACTIVITY_TEXT_MAX)
+        : value;
+    const change: FieldChange = { from: cut(from), to: cut(to) };
+    if (cut(from) !== from || cut(to) !== to) change.truncated = true;
+    changes[field] = change;
+  }
+  return changes;
+}
+
+/** `status: done` sets completedAt (kept while the task stays done); any other status clears it. */
+export function completedAtAfter(
+  before: { status: TaskStatus; completedAt: string | null } | undefined,
+  status: TaskStatus,
+  now: string,
+): string | null {
+  if (status !== 'done') return null;
+  return before?.status === 'done' && before.completedAt ? before.completedAt : now;
+}
+
+/** Whether a task deleted at `deletedAt` may still be restored at `now`. */
+export function restorable(deletedAt: string, now: Date): boolean {
+  return now.getTime() - Date.parse(deletedAt) <= RESTORE_DAYS * 86_400_000;
+}
+
+/**
+ * Two rank digits of the task's own, appended to a new rank: `rankBetween` is deterministic, so two tasks put
+ * into the same gap at the same time (two people dragging cards to the top of one column, or two appends whose
+ * read of the column's last rank did not see the other) would otherwise get equal ranks and lose their order.
+ * The tail makes that a 1-in-3,782 event; it depends only on the task id, so tests and servers agree.
+ */
+export function rankTail(taskId: string): string {
+  const hash = createHash('sha256').update(taskId).digest();
+  const base = RANK_ALPHABET.length;
+  // The last digit is never '0' (no valid rank ends in it).
+  return RANK_ALPHABET.charAt(hash[0]! % base) + RANK_ALPHABET.charAt(1 + (hash[1]! % (base - 1)));
+}
+
+/**
+ * The rank for `taskId` between `above` and `below` (either null = open end): `rankBetween(above, below)`,
+ * extended by the task's tail when that still sorts before `below` (it always sorts after the plain rank, so
+ * after `above`). Throws RangeError when `above >= below`.
+ */
+export function placeRank(above: string | null, below: string | null, taskId: string): string {
+  const base = rankBetween(above, below);
+  const tailed = base + rankTail(taskId);
+  return below === null || tailed < below ? tailed : base;
+}
+
+/**
+ * How long to wait before the next attempt of a creation that lost the race for a number: full jitter over a
+ * window of 2, 4, then 8 slots (`attempt` 0, 1, 2 and later), a slot being three times what the lost attempt
+ * took. The slot makes the spread follow the load: when many creations contend, every attempt is slow, so the
+ * contenders spread far apart and stop burying the store in attempts that cannot win (a fixed 10-200 ms window
+ * let 200 simultaneous creations on DynamoDB Local finish only ~20 in 15 s); when the crowd is gone, attempts
+ * are fast again and so are the waits, so the last contenders are not left sleeping on an idle project.
+ */
+export function backoffMs(attempt: number, attemptMs: number, random: () => number = Math.random): number {
+  const slot = Math.max(MIN_SLOT_MS, 3 * attemptMs);
+  return Math.floor(random() * Math.min(MAX_BACKOFF_MS, slot * 2 ** Math.min(attempt + 1, 3)));
+}
+
+/** Creations retried after losing the race for the next task number (the whole create, re-read included). */
+export const MAX_CREATE_ATTEMPTS = 50;
+/**
+ * A creation stops retrying (409 CONFLICT, nothing written) rather than run into the function's 15 s timeout,
+ * whose 500 would leave the client unsure whether the task was made (and a retry could make it twice).
+ */
+export const CREATE_BUDGET_MS = 13_000;
+const MIN_SLOT_MS = 10;
+const MAX_BACKOFF_MS = 6_000;
+
+/** How deep `parentId` chains may go (also bounds the cycle check's reads). */
+export const MAX_NESTING = 10;
+
+// ---------------------------------------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------------------------------------
+
+type References = Pick<CreateTaskInput, 'assigneeIds' | 'labelIds' | 'sprintId' | 'goalId' | 'parentId'>;
+
+const nextActivityId = monotonicFactory();
+
+export class TaskService {
+  constructor(
+    private readonly repository: TaskRepository,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  // --- access ---------------------------------------------------------------------------------------------
+
+  /** The caller's membership, or 404 (never leak existence); 403 when the role may not `action`. */
+  private member(read: ReadResult, what: string, action: 'workspace.read' | 'task.write'): MembershipRecord {
+    if (!read.membership) throw new NotFoundError(`No such ${what}`);
+    if (!can(read.membership.role, action)) throw new ForbiddenError();
+    return read.membership;
+  }
+
+  /** Owners and admins delete and restore any task; members the tasks they created. */
+  private mayDelete(membership: MembershipRecord, task: TaskRecord): boolean {
+    return (
+      can(membership.role, 'task.delete.any') ||
+      (can(membership.role, 'task.write') && task.createdBy === membership.userId)
+    );
+  }
+
+  /** Reads a task (plus whatever the request needs) with the caller's membership, in one BatchGetItem. */
+  private async readTask(
+    caller: Caller,
+    taskId: string,
+    extra: Omit<ReadRequest, 'workspaceId' | 'userId'> = {},
+  ): Promise<{ read: ReadResult; task: TaskRecord; workspaceId: string }> {
+    const workspaceId = workspaceOf(taskId);
+    if (!workspaceId) throw new NotFoundError('No such task');
+    const read = await this.repository.read({
+      ...extra,
+      workspaceId,
+      userId: caller.userId,
+      taskIds: [taskId, ...(extra.taskIds ?? [])],
+    });
+    const task = read.tasks.get(taskId);
+    if (!task || !read.membership) throw new NotFoundError('No such task');
+    return { read, task, workspaceId };
+  }
+
+  /** The project of a task (its key names the task); a task whose project is gone is gone too. */
+  private async projectOf(task: TaskRecord): Promise<ProjectRecord> {
+    const project = await this.repository.getProject(task.workspaceId, task.projectId);
+    if (!project) throw new NotFoundError('No such task');
+    return project;
+  }
+
+  // --- validation of references ---------------------------------------------------------------------------
+
+  /**
+   * Ids the body refers to, checked against what was read: assignees are members, labels exist in the
+   * workspace, the parent is a live task of the same project (and not the task itself or below it), sprint and
+   * goal ids are of this workspace.
+   */
+  private async checkReferences(
+    refs: Partial<References>,
+    read: ReadResult,
+    workspaceId: string,
+    projectId: string,
+    taskId?: string,
+  ): Promise<void> {
+    const details: ErrorDetail[] = [];
+    for (const userId of refs.assigneeIds ?? []) {
+      if (!read.memberIds.has(userId))
+        details.push({ field: 'assigneeIds', message: `${userId} is not a member of this workspace` });
+    }
+    for (const labelId of refs.labelIds ?? []) {
+      if (!read.labelIds.has(labelId))
+        details.push({ field: 'labelIds', message: `${labelId} is not a label of this workspace` });
+    }
+    // Sprints and goals are not built yet: their existence (and, for a sprint, belonging to this project) is
+    // checked here once those resources exist, from the same BatchGetItem. Until then an id must have the form
+    // of an id and belong to this workspace, so no task can point into another workspace.
+    for (const field of ['sprintId', 'goalId'] as const) {
+      const id = refs[field];
+      if (id && workspaceOf(id) !== workspaceId)
+        details.push({ field, message: 'is not an id of this workspace' });
+    }
+    if (refs.parentId) {
+      const parent = read.tasks.get(refs.parentId);
+      if (refs.parentId === taskId) {
+        details.push({ field: 'parentId', message: 'cannot be the task itself' });
+      } else if (!parent || parent.projectId !== projectId || parent.deletedAt) {
+        details.push({ field: 'parentId', message: 'is not a task of this project' });
+      } else if (taskId) {
+        const problem = await this.parentChainProblem(parent, taskId);
+        if (problem) details.push({ field: 'parentId', message: problem });
+      }
+    }
+    if (details.length) throw new ValidationError(details);
+  }
+
+  /** Walks up from a new parent: the task must not be its own ancestor, and chains stay MAX_NESTING deep. */
+  private async parentChainProblem(parent: TaskRecord, taskId: string): Promise<string | undefined> {
+    let current: TaskRecord | undefined = parent;
+    for (let depth = 1; current?.parentId; depth++) {
+      if (current.parentId === taskId) return 'would make the task its own ancestor';
+      if (depth >= MAX_NESTING) return `nests deeper than ${MAX_NESTING} levels`;
+      current = await this.repository.getTask(current.parentId);
+    }
+    return undefined;
+  }
+
+  private activity(
+    caller: Caller,
+    action: ActivityAction,
+    after: TaskRecord,
+    changes: Record<string, FieldChange>,
+    data: Task | null,
+    now: Date,
+  ): ActivityRecord {
+    return {
+      id: nextActivityId(now.getTime()),
+      at: now.toISOString(),
+      actorId: caller.userId,
+      action,
+      entityType: 'task',
+      entityId: after.id,
+      projectId: after.projectId,
+      workspaceId: after.workspaceId,
+      changes,
+      data,
+    };
+  }
+
+  // --- operations -----------------------------------------------------------------------------------------
+
+  async create(caller: Caller, projectId: string, input: CreateTaskInput): Promise<Task> {
+    const started = Date.now();
+    const workspaceId = workspaceOf(projectId);
+    if (!workspaceId) throw new NotFoundError('No such project');
+    const read = await this.repository.read({
+      workspaceId,
+      userId: caller.userId,
+      projectId,
+      taskIds: input.parentId ? [input.parentId] : [],
+      memberIds: input.assigneeIds,
+      labelIds: input.labelIds,
+    });
+    if (!read.project) throw new NotFoundError('No such project');
+    this.member(read, 'project', 'task.write');
+    await this.checkReferences(input, read, workspaceId, projectId);
+
+    const id = newChildId(workspaceId);
+    let project: ProjectRecord | undefined = read.project;
+    let attemptStarted = started;
+    for (let attempt = 0; ; attempt++) {
+      if (!project) throw new NotFoundError('No such project');
+      if (project.archived) throw new ConflictError('The project is archived; restore it to add tasks');
+      // Read after the project: if another task is appended to this column after this read, it also took
+      // the next number, so this attempt's condition on the number fails and the rank is read again.
+      const last = await this.repository.lastInColumn(projectId, input.status);
+      const now = this.clock();
+      const at = now.toISOString();
+      const task: TaskRecord = {
+        id,
+        number: (project.taskSeq ?? 0) + 1,
+        projectId,
+        workspaceId,
+        title: input.title,
+        description: input.description,
+        status: input.status,
+        priority: input.priority,
+        storyPoints: input.storyPoints,
+        dueDate: input.dueDate,
+        assigneeIds: input.assigneeIds,
+        labelIds: input.labelIds,
+        sprintId: input.sprintId,
+        goalId: input.goalId,
+        parentId: input.parentId,
+        rank: placeRank(last?.rank ?? null, null, id),
+        subtaskCount: 0,
+        subtasksDone: 0,
+        commentCount: 0,
+        attachmentCount: 0,
+        createdBy: caller.userId,
+        createdAt: at,
+        updatedAt: at,
+        completedAt: completedAtAfter(undefined, input.status, at),
+        deletedAt: null,
+        version: 1,
+      };
+      const view = taskView(task, project.key);
+      const outcome = await this.repository.insert(
+        task,
+        this.activity(caller, 'created', task, {}, view, now),
+        project.taskSeq,
+      );
+      if ('ok' in outcome) return view;
+      // Another creation took the number (or the project changed): wait a random while, so the contenders
+      // spread out instead of colliding again, then start over from a fresh read of the project.
+      const wait = backoffMs(attempt, Date.now() - attemptStarted);
+      if (attempt + 1 >= MAX_CREATE_ATTEMPTS || Date.now() + wait - started > CREATE_BUDGET_MS) {
+        throw new ConflictError('Too many tasks are being created in this project at once; try again');
+      }
+      await this.sleep(wait);
+      attemptStarted = Date.now();
+      project = await this.repository.getProject(workspaceId, projectId);
+    }
+  }
+
+  async get(caller: Caller, taskId: string): Promise<Task> {
+    const { task } = await this.readTask(caller, taskId);
+    return taskView(task, (await this.projectOf(task)).key);
+  }
+
+  /** Checks shared by every change of an existing task: version, not deleted, project not archived. */
+  private checkWritable(task: TaskRecord, project: ProjectRecord, version: number | undefined): void {
+    if (version !== undefined && task.version !== version)
+      throw new VersionConflictError(taskView(task, project.key));
+    if (task.deletedAt) throw new ConflictError('The task is deleted; restore it first');
+    if (project.archived) throw new ConflictError('The project is archived; its tasks cannot change');
+  }
+
+  /** Writes a change, turning a failed condition into the contract's answer. */
+  private async commit(change: TaskWrite, project: ProjectRecord): Promise<Task> {
+    const outcome = await this.repository.write(change);
+    if ('ok' in outcome) return taskView(change.after, project.key);
+    if ('project' in outcome) {
+      const now = await this.repository.getProject(project.workspaceId, project.id);
+      if (!now) throw new NotFoundError('No such task');
+      throw new ConflictError('The project is archived; its tasks cannot change');
+    }
+    if ('moved' in outcome) {
+      throw new ConflictError(
+        `The task named by ${outcome.moved} moved meanwhile; reload the board and try again`,
+      );
+    }
+    const current = outcome.task;
+    if (!current) throw new NotFoundError('No such task');
+    if (current.version !== change.before.version)
+      throw new VersionConflictError(taskView(current, project.key));
+    if (change.before.deletedAt && current.deletedAt !== change.before.deletedAt)
+      throw new ConflictError('The task was deleted again meanwhile');
+    if (!change.before.deletedAt && current.deletedAt)
+      throw new ConflictError('The task is deleted; restore it first');
+    throw new VersionConflictError(taskView(current, project.key));
+  }
+
+  async patch(caller: Caller, taskId: string, input: PatchTaskInput): Promise<Task> {
+    const { version, ...fields } = input;
+    const { read, task, workspaceId } = await this.readTask(caller, taskId, {
+      taskIds: fields.parentId ? [fields.parentId] : [],
+      memberIds: fields.assigneeIds,
+      labelIds: fields.labelIds,
+    });
+    this.member(read, 'task', 'task.write');
+    await this.checkReferences(fields, read, workspaceId, task.projectId, taskId);
+    const project = await this.projectOf(task);
+    this.checkWritable(task, project, version);
+
+    const now = this.clock();
+    const at = now.toISOString();
+    const after: TaskRecord = { ...task, ...fields };
+    if (fields.status !== undefined && fields.status !== task.status) {
+      // A new column: the task goes to its bottom.
+      const last = await this.repository.lastInColumn(task.projectId, fields.status, task.id);
+      after.rank = placeRank(last?.rank ?? null, null, task.id);
+      after.completedAt = completedAtAfter(task, fields.status, at);
+    }
+    const changes = changesBetween(task, after);
+    // Nothing differs from what is stored: no write, no new version, no activity.
+    if (Object.keys(changes).length === 0) return taskView(task, project.key);
+    after.updatedAt = at;
+    after.version = task.version + 1;
+    return this.commit(
+      {
+        before: task,
+        after,
+        activity: this.activity(caller, 'updated', after, changes, taskView(after, project.key), now),
+      },
+      project,
+    );
+  }
+
+  async move(caller: Caller, taskId: string, input: MoveTaskInput): Promise<Task> {
+    const named = { beforeId: input.beforeId ?? undefined, afterId: input.afterId ?? undefined };
+    const { read, task } = await this.readTask(caller, taskId, {
+      taskIds: [named.beforeId, named.afterId].filter((id): id is string => !!id && id !== taskId),
+    });
+    this.member(read, 'task', 'task.write');
+
+    const neighbours: Array<{ field: string; task: TaskRecord }> = [];
+    const details: ErrorDetail[] = [];
+    for (const field of ['beforeId', 'afterId'] as const) {
+      const id = named[field];
+      if (!id) continue;
+      const neighbour = read.tasks.get(id);
+      if (id === taskId) details.push({ field, message: 'cannot be the task itself' });
+      else if (!neighbour || neighbour.projectId !== task.projectId || neighbour.deletedAt)
+        details.push({ field, message: 'is not a task of this project' });
+      else if (neighbour.status !== input.status)
+        details.push({ field, message: `is not in the ${input.status} column` });
+      else neighbours.push({ field, task: neighbour });
+    }
+    if (details.length) throw new ValidationError(details);
+    const project = await this.projectOf(task);
+    this.checkWritable(task, project, input.version);
+
+    const above = named.beforeId ? read.tasks.get(named.beforeId) : undefined;
+    const below = named.afterId ? read.tasks.get(named.afterId) : undefined;
+    let rank: string;
+    if (above && below) {
+      if (!(above.rank < below.rank)) {
+        throw new ConflictError('beforeId is not above afterId in that column any more; reload the board');
+      }
+      rank = placeRank(above.rank, below.rank, task.id);
+    } else if (above) {
+      const next = await this.repository.nextInColumn(above, 'below', task.id);
+      rank = this.between(above.rank, next?.rank ?? null, task.id);
+    } else if (below) {
+      const previous = await this.repository.nextInColumn(below, 'above', task.id);
+      rank = this.between(previous?.rank ?? null, below.rank, task.id);
+    } else {
+      const last = await this.repository.lastInColumn(task.projectId, input.status, task.id);
+      const alreadyLast = task.status === input.status && (!last || last.rank < task.rank);
+      rank = alreadyLast ? task.rank : placeRank(last?.rank ?? null, null, task.id);
+    }
+
+    const now = this.clock();
+    const at = now.toISOString();
+    const after: TaskRecord = {
+      ...task,
+      status: input.status,
+      rank,
+      completedAt: completedAtAfter(task, input.status, at),
+      updatedAt: at,
+      version: task.version + 1,
+    };
+    const changes = changesBetween(task, after);
+    if (Object.keys(changes).length === 0) return taskView(task, project.key);
+    return this.commit(
+      {
+        before: task,
+        after,
+        unchanged: neighbours,
+        activity: this.activity(caller, 'moved', after, changes, taskView(after, project.key), now),
+      },
+      project,
+    );
+  }
+
+  /** Between two ranks read from the column; equal ones (a rare tie) cannot take a task between them. */
+  private between(above: string | null, below: string | null, taskId: string): string {
+    if (above !== null && below !== null && !(above < below)) {
+      throw new ConflictError('The column changed meanwhile; reload the board and try again');
+    }
+    return placeRank(above, below, taskId);
+  }
+
+  async delete(caller: Caller, taskId: string, version: number): Promise<Task> {
+    const { read, task } = await this.readTask(caller, taskId);
+    const membership = this.member(read, 'task', 'workspace.read');
+    if (!this.mayDelete(membership, task)) throw new ForbiddenError();
+    const project = await this.projectOf(task);
+    if (task.version !== version) throw new VersionConflictError(taskView(task, project.key));
+    if (task.deletedAt) throw new ConflictError('The task is already deleted');
+    if (project.archived) throw new ConflictError('The project is archived; its tasks cannot change');
+
+    const now = this.clock();
+    const at = now.toISOString();
+    const after: TaskRecord = { ...task, deletedAt: at, updatedAt: at, version: task.version + 1 };
+    return this.commit(
+      {
+        before: task,
+        after,
+        taskCountDelta: -1,
+        activity: this.activity(caller, 'deleted', after, changesBetween(task, after), null, now),
+      },
+      project,
+    );
+  }
+
+  async restore(caller: Caller, taskId: string, version: number | undefined): Promise<Task> {
+    const { read, task } = await this.readTask(caller, taskId);
+    const membership = this.member(read, 'task', 'workspace.read');
+    if (!this.mayDelete(membership, task)) throw new ForbiddenError();
+    const project = await this.projectOf(task);
+    if (version !== undefined && task.version !== version)
+      throw new VersionConflictError(taskView(task, project.key));
+    if (!task.deletedAt) throw new ConflictError('The task is not deleted');
+    const now = this.clock();
+    if (!restorable(task.deletedAt, now)) {
+      throw new ConflictError(
+        `The task was deleted more than ${RESTORE_DAYS} days ago and cannot be restored`,
+      );
+    }
+    if (project.archived) throw new ConflictError('The project is archived; its tasks cannot change');
+
+    // Back to the bottom of its column.
+    const last = await this.repository.lastInColumn(task.projectId, task.status);
+    const at = now.toISOString();
+    const after: TaskRecord = {
+      ...task,
+      rank: placeRank(last?.rank ?? null, null, task.id),
+      deletedAt: null,
+      updatedAt: at,
+      version: task.version + 1,
+    };
+    return this.commit(
+      {
+        before: task,
+        after,
+        taskCountDelta: 1,
+        activity: this.activity(
+          caller,
+          'restored',
+          after,
+          changesBetween(task, after),
+          taskView(after, project.key),
+          now,
+        ),
+      },
+      project,
+    );
+  }
+
+  async list(
+    caller: Caller,
+    projectId: string,
+    filters: TaskFilters,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Task>> {
+    const project = await this.readProject(caller, projectId);
+    const page = await this.repository.list(
+      projectId,
+      { ...filters, q: filters.q?.toLowerCase() },
+      limit,
+      cursor,
+    );
+    return { items: page.items.map((t) => taskView(t, project.key)), nextCursor: page.nextCursor };
+  }
+
+  async taskActivity(
+    caller: Caller,
+    taskId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Activity>> {
+    await this.readTask(caller, taskId);
+    const page = await this.repository.taskActivity(taskId, limit, cursor);
+    return { items: page.items.map(activityView), nextCursor: page.nextCursor };
+  }
+
+  async projectActivity(
+    caller: Caller,
+    projectId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Activity>> {
+    await this.readProject(caller, projectId);
+    const page = await this.repository.projectActivity(projectId, limit, cursor);
+    return { items: page.items.map(activityView), nextCursor: page.nextCursor };
+  }
+
+  /** A project the caller can read (any member), with the membership, in one BatchGetItem. */
+  private async readProject(caller: Caller, projectId: string): Promise<ProjectRecord> {
+    const workspaceId = workspaceOf(projectId);
+    if (!workspaceId) throw new NotFoundError('No such project');
+    const read = await this.repository.read({ workspaceId, userId: caller.userId, projectId });
+    if (!read.project) throw new NotFoundError('No such project');
+    this.member(read, 'project', 'workspace.read');
+    return read.project;
+  }
+}

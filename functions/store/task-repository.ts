@@ -1,0 +1,580 @@
+import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Role } from '#shared/schemas/workspaces';
+import type { TaskFilters, TaskStatus } from '#shared/schemas/tasks';
+import { ConflictError, ValidationError } from '#functions/lib/errors';
+import { decodeCursor, encodeCursor, type Page } from '#functions/lib/pagination';
+import type { MembershipRecord } from '#functions/domain/workspaces';
+import {
+  statusIndex,
+  type ActivityRecord,
+  type InsertOutcome,
+  type ProjectRecord,
+  type ReadRequest,
+  type ReadResult,
+  type TaskRecord,
+  type TaskRepository,
+  type TaskWrite,
+  type WriteOutcome,
+} from '#functions/domain/tasks';
+import { batchGetAll, queryPage } from './dynamo.ts';
+import { ItemType, keys } from './keys.ts';
+
+type Item = Record<string, unknown>;
+type TransactParts = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+/** Attributes of a task that are null when absent: stored only when set (REMOVEd when cleared). */
+const OPTIONAL = [
+  'description',
+  'storyPoints',
+  'dueDate',
+  'sprintId',
+  'goalId',
+  'parentId',
+  'completedAt',
+  'deletedAt',
+] as const;
+
+/** The board (or, once deleted, the deleted-tasks) entry of a task in GSI1. */
+const boardKeys = (task: TaskRecord) =>
+  task.deletedAt
+    ? keys.taskDeleted(task.projectId, task.deletedAt)
+    : keys.taskOnBoard(task.projectId, statusIndex(task.status), task.rank);
+
+/**
+ * The stored item. Besides the task: its keys, and lower-cased copies of title and description for `?q=`
+ * (never returned). `descriptionLower` is only stored when it differs from the description (text without
+ * upper case, e.g. most non-Latin scripts, is matched on the description itself), which keeps a long
+ * multi-byte description within the item size limit.
+ */
+function taskItem(task: TaskRecord): Item {
+  const item: Item = { ...keys.task(task.id), ...boardKeys(task), type: ItemType.Task };
+  for (const [field, value] of Object.entries(task)) if (value !== null) item[field] = value;
+  item.titleLower = task.title.toLowerCase();
+  const descriptionLower = task.description?.toLowerCase();
+  if (descriptionLower !== undefined && descriptionLower !== task.description)
+    item.descriptionLower = descriptionLower;
+  return item;
+}
+
+const toTask = (item: Item): TaskRecord => {
+  const task = {
+    id: item.id as string,
+    number: item.number as number,
+    projectId: item.projectId as string,
+    workspaceId: item.workspaceId as string,
+    title: item.title as string,
+    status: item.status as TaskStatus,
+    priority: item.priority as TaskRecord['priority'],
+    assigneeIds: (item.assigneeIds as string[] | undefined) ?? [],
+    labelIds: (item.labelIds as string[] | undefined) ?? [],
+    rank: item.rank as string,
+    subtaskCount: (item.subtaskCount as number | undefined) ?? 0,
+    subtasksDone: (item.subtasksDone as number | undefined) ?? 0,
+    commentCount: (item.commentCount as number | undefined) ?? 0,
+    attachmentCount: (item.attachmentCount as number | undefined) ?? 0,
+    createdBy: item.createdBy as string,
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+    version: item.version as number,
+  } as TaskRecord;
+  for (const field of OPTIONAL) (task as Record<string, unknown>)[field] = item[field] ?? null;
+  return task;
+};
+
+const toProject = (item: Item): ProjectRecord => ({
+  id: item.id as string,
+  workspaceId: item.workspaceId as string,
+  key: item.key as string,
+  archived: item.archived === true,
+  taskSeq: typeof item.taskSeq === 'number' ? item.taskSeq : undefined,
+});
+
+const toMembership = (item: Item): MembershipRecord => ({
+  workspaceId: item.workspaceId as string,
+  userId: item.userId as string,
+  role: item.role as Role,
+  email: item.email as string,
+  joinedAt: item.joinedAt as string,
+});
+
+const toActivity = (item: Item): ActivityRecord => ({
+  id: item.id as string,
+  at: item.at as string,
+  actorId: item.actorId as string,
+  action: item.action as ActivityRecord['action'],
+  entityType: item.entityType as 'task',
+  entityId: item.entityId as string,
+  projectId: item.projectId as string,
+  workspaceId: item.workspaceId as string,
+  changes: (item.changes as ActivityRecord['changes'] | undefined) ?? {},
+  data: (item.data as ActivityRecord['data'] | undefined) ?? null,
+});
+
+const activityItem = (activity: ActivityRecord): Item => ({
+  ...keys.taskActivity(activity.entityId, activity.id),
+  ...keys.projectActivity(activity.projectId, activity.id),
+  type: ItemType.Activity,
+  ...activity,
+});
+
+/** A project that was deleted (if the projects code marks deletions rather than removing the item) is gone. */
+const liveProject = (item: Item | undefined) => (item && !item.deletedAt ? toProject(item) : undefined);
+
+/** Conditions on the project item when a task change counts on it: it exists and is not archived. */
+const PROJECT_WRITABLE =
+  'attribute_exists(PK) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(archived) OR archived = :false)';
+
+/** The GSI1 key of an item, as a cursor (ExclusiveStartKey) of the board and deleted queries. */
+const gsiKeyOf = (item: Item) => ({ PK: item.PK, SK: item.SK, GSI1PK: item.GSI1PK, GSI1SK: item.GSI1SK });
+
+/** Queries one list request may make while filling a page through a FilterExpression (see `list`). */
+const MAX_LIST_QUERIES = 10;
+/** Items a filtered Query evaluates per call. */
+const FILTERED_EVALUATE = 200;
+/** Retries of a transaction that lost to a concurrent one on the same item (TransactionConflict). */
+const MAX_CONTENTION_RETRIES = 8;
+
+type TransactOutcome =
+  | { ok: true }
+  | { busy: true }
+  /** Per part: whether its condition failed, and the stored item it was checked against (ALL_OLD). */
+  | { failed: boolean[]; old: Array<Item | undefined> };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class DynamoTaskRepository implements TaskRepository {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async read(request: ReadRequest): Promise<ReadResult> {
+    const { workspaceId, userId } = request;
+    const wanted = new Map<string, Record<string, string>>();
+    const add = (key: Record<string, string>) => wanted.set(`${key.PK}|${key.SK}`, key);
+    add(keys.member(workspaceId, userId));
+    if (request.projectId) add(keys.project(workspaceId, request.projectId));
+    for (const id of request.taskIds ?? []) add(keys.task(id));
+    for (const id of request.memberIds ?? []) add(keys.member(workspaceId, id));
+    for (const id of request.labelIds ?? []) add(keys.label(workspaceId, id));
+    const items = await batchGetAll(this.ddb, this.tableName, [...wanted.values()]);
+
+    const result: ReadResult = { tasks: new Map(), memberIds: new Set(), labelIds: new Set() };
+    const projectSk = request.projectId ? keys.project(workspaceId, request.projectId).SK : undefined;
+    for (const item of items) {
+      const sk = item.SK as string;
+      const asTask = keys.task(String(item.id));
+      if (item.PK === asTask.PK && sk === asTask.SK) {
+        result.tasks.set(item.id as string, toTask(item));
+      } else if (sk.startsWith(keys.memberPrefix)) {
+        const member = toMembership(item);
+        result.memberIds.add(member.userId);
+        if (member.userId === userId) result.membership = member;
+      } else if (sk === projectSk) {
+        result.project = liveProject(item);
+      } else if (sk.startsWith(keys.labelPrefix)) {
+        result.labelIds.add(item.id as string);
+      }
+    }
+    return result;
+  }
+
+  async getProject(workspaceId: string, projectId: string): Promise<ProjectRecord | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.project(workspaceId, projectId),
+        ConsistentRead: true,
+      }),
+    );
+    return liveProject(Item);
+  }
+
+  async getTask(taskId: string): Promise<TaskRecord | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.task(taskId), ConsistentRead: true }),
+    );
+    return Item ? toTask(Item) : undefined;
+  }
+
+  /** Up to `limit` board entries from `condition`, skipping `exceptId`. */
+  private async column(
+    input: Pick<
+      QueryCommandInput,
+      'KeyConditionExpression' | 'ExpressionAttributeValues' | 'ScanIndexForward'
+    >,
+    exceptId: string | undefined,
+  ): Promise<TaskRecord | undefined> {
+    const { Items } = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        ...input,
+        // One more when the task itself may be the first hit.
+        Limit: exceptId ? 2 : 1,
+      }),
+    );
+    const item = (Items ?? []).find((i) => i.id !== exceptId);
+    return item ? toTask(item) : undefined;
+  }
+
+  lastInColumn(projectId: string, status: TaskStatus, exceptId?: string) {
+    return this.column(
+      {
+        KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :column)',
+        ExpressionAttributeValues: { ':pk': keys.boardOf(projectId), ':column': `${statusIndex(status)}#` },
+        ScanIndexForward: false,
+      },
+      exceptId,
+    );
+  }
+
+  async nextInColumn(of: TaskRecord, direction: 'below' | 'above', exceptId: string) {
+    const { GSI1PK, GSI1SK } = keys.taskOnBoard(of.projectId, statusIndex(of.status), of.rank);
+    const next = await this.column(
+      {
+        KeyConditionExpression: `GSI1PK = :pk AND GSI1SK ${direction === 'below' ? '>' : '<'} :sk`,
+        ExpressionAttributeValues: { ':pk': GSI1PK, ':sk': GSI1SK },
+        ScanIndexForward: direction === 'below',
+      },
+      exceptId,
+    );
+    // The next entry of the index may already be in the neighbouring column.
+    return next && next.status === of.status ? next : undefined;
+  }
+
+  /** One TransactWriteItems; a loss to a concurrent transaction on the same items is retried `retries` times. */
+  private async transact(parts: TransactParts, retries: number): Promise<TransactOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.ddb.send(new TransactWriteCommand({ TransactItems: parts }));
+        return { ok: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
+          return {
+            failed: reasons.map((r) => r.Code === 'ConditionalCheckFailed'),
+            old: reasons.map((r) =>
+              r.Item ? unmarshall(r.Item as Record<string, AttributeValue>) : undefined,
+            ),
+          };
+        }
+        if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
+        if (attempt >= retries) return { busy: true };
+        await sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  async insert(
+    task: TaskRecord,
+    activity: ActivityRecord,
+    seenTaskSeq: number | undefined,
+  ): Promise<InsertOutcome> {
+    const outcome = await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.project(task.workspaceId, task.projectId),
+            UpdateExpression: 'SET taskSeq = :number ADD taskCount :one',
+            // The number is the next one only if nobody took it since the project was read.
+            ConditionExpression: `${PROJECT_WRITABLE} AND ${
+              seenTaskSeq === undefined ? 'attribute_not_exists(taskSeq)' : 'taskSeq = :seen'
+            }`,
+            ExpressionAttributeValues: {
+              ':number': task.number,
+              ':one': 1,
+              ':false': false,
+              ...(seenTaskSeq === undefined ? {} : { ':seen': seenTaskSeq }),
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: taskItem(task),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        { Put: { TableName: this.tableName, Item: activityItem(activity) } },
+      ],
+      // Contention is the caller's to handle: it re-reads the project and tries again after a pause.
+      0,
+    );
+    if ('ok' in outcome) return outcome;
+    if ('busy' in outcome || outcome.failed[0]) return { lost: true };
+    throw new Error(`Task ${task.id} already exists`);
+  }
+
+  async write(change: TaskWrite): Promise<WriteOutcome> {
+    const { before, after } = change;
+    const old = taskItem(before);
+    const next = taskItem(after);
+    const names: Record<string, string> = { '#version': 'version', '#deletedAt': 'deletedAt' };
+    const values: Record<string, unknown> = { ':seen': before.version, ':one': 1 };
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const attributes = new Set([...Object.keys(old), ...Object.keys(next)]);
+    let i = 0;
+    for (const attribute of attributes) {
+      if (attribute === 'PK' || attribute === 'SK' || attribute === 'version') continue;
+      const name = `#a${i}`;
+      const value = `:a${i}`;
+      i++;
+      if (!(attribute in next)) {
+        names[name] = attribute;
+        removes.push(name);
+      } else if (JSON.stringify(old[attribute]) !== JSON.stringify(next[attribute])) {
+        names[name] = attribute;
+        values[value] = next[attribute];
+        sets.push(`${name} = ${value}`);
+      }
+    }
+    let condition = '#version = :seen AND attribute_not_exists(#deletedAt)';
+    if (before.deletedAt) {
+      condition = '#version = :seen AND #deletedAt = :seenDeletedAt';
+      values[':seenDeletedAt'] = before.deletedAt;
+    }
+    const parts: TransactParts = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.task(before.id),
+          UpdateExpression: [
+            sets.length ? `SET ${sets.join(', ')}` : '',
+            removes.length ? `REMOVE ${removes.join(', ')}` : '',
+            'ADD #version :one',
+          ].join(' '),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      { Put: { TableName: this.tableName, Item: activityItem(change.activity) } },
+    ];
+    if (change.taskCountDelta) {
+      parts.push({
+        Update: {
+          TableName: this.tableName,
+          Key: keys.project(before.workspaceId, before.projectId),
+          UpdateExpression: 'ADD taskCount :delta',
+          ConditionExpression: PROJECT_WRITABLE,
+          ExpressionAttributeValues: { ':delta': change.taskCountDelta, ':false': false },
+        },
+      });
+    }
+    const unchanged = change.unchanged ?? [];
+    for (const { task } of unchanged) {
+      const board = boardKeys(task);
+      parts.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: keys.task(task.id),
+          ConditionExpression: 'GSI1PK = :pk AND GSI1SK = :sk AND attribute_not_exists(deletedAt)',
+          ExpressionAttributeValues: { ':pk': board.GSI1PK, ':sk': board.GSI1SK },
+        },
+      });
+    }
+
+    const outcome = await this.transact(parts, MAX_CONTENTION_RETRIES);
+    if ('ok' in outcome) return outcome;
+    if ('busy' in outcome) throw new ConflictError('The task is being changed by someone else; try again');
+    if (outcome.failed[0]) {
+      const current = outcome.old[0];
+      return { task: current ? toTask(current) : undefined };
+    }
+    if (change.taskCountDelta && outcome.failed[2]) return { project: true };
+    const offset = change.taskCountDelta ? 3 : 2;
+    const moved = unchanged.find((_, index) => outcome.failed[offset + index]);
+    if (moved) return { moved: moved.field };
+    throw new Error('A task transaction failed a condition it does not have');
+  }
+
+  /**
+   * A project's tasks in board order (status order, rank within), then, with `includeDeleted`, its deleted
+   * tasks (oldest deletion first): one Query of the board index per phase (`begins_with` for a status), the
+   * other filters as a FilterExpression.
+   *
+   * A filtered Query page can hold fewer matches than asked for (the filter runs after DynamoDB's `Limit`), so
+   * this keeps querying until it has `limit` + 1 matches (the extra one proves there is a next page), the end,
+   * or MAX_LIST_QUERIES calls; only a very selective filter over a very large project returns a short page,
+   * and then still with a cursor to go on. The cursor is the index key of the last task returned (or, at the
+   * start of the deleted phase, that phase's partition alone), so a page boundary may fall anywhere, including
+   * between the live and the deleted tasks.
+   */
+  async list(
+    projectId: string,
+    filters: TaskFilters,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<TaskRecord>> {
+    const phases = [keys.boardOf(projectId), ...(filters.includeDeleted ? [keys.deletedOf(projectId)] : [])];
+    const column = filters.status === undefined ? undefined : `${statusIndex(filters.status)}#`;
+    const start = this.startOf(cursor, phases, column);
+
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const conditions: string[] = [];
+    if (filters.assigneeId !== undefined) {
+      names['#assigneeIds'] = 'assigneeIds';
+      values[':assignee'] = filters.assigneeId;
+      conditions.push('contains(#assigneeIds, :assignee)');
+    }
+    if (filters.labelId !== undefined) {
+      names['#labelIds'] = 'labelIds';
+      values[':label'] = filters.labelId;
+      conditions.push('contains(#labelIds, :label)');
+    }
+    if (filters.sprintId !== undefined) {
+      names['#sprintId'] = 'sprintId';
+      if (filters.sprintId === 'none') {
+        conditions.push('attribute_not_exists(#sprintId)');
+      } else {
+        values[':sprint'] = filters.sprintId;
+        conditions.push('#sprintId = :sprint');
+      }
+    }
+    if (filters.dueBefore !== undefined) {
+      names['#dueDate'] = 'dueDate';
+      values[':due'] = filters.dueBefore;
+      conditions.push('#dueDate < :due');
+    }
+    if (filters.q !== undefined) {
+      Object.assign(names, {
+        '#titleLower': 'titleLower',
+        '#descriptionLower': 'descriptionLower',
+        '#description': 'description',
+      });
+      values[':q'] = filters.q;
+      conditions.push(
+        '(contains(#titleLower, :q) OR contains(#descriptionLower, :q) OR contains(#description, :q))',
+      );
+    }
+
+    const matches: Item[] = [];
+    let queries = 0;
+    for (let phase = start.phase; phase < phases.length; phase++) {
+      const deleted = phase === 1;
+      const pk = phases[phase]!;
+      const phaseConditions = [...conditions];
+      const phaseNames = { ...names };
+      const phaseValues: Record<string, unknown> = { ...values, ':pk': pk };
+      let keyCondition = 'GSI1PK = :pk';
+      if (column !== undefined && !deleted) {
+        keyCondition += ' AND begins_with(GSI1SK, :column)';
+        phaseValues[':column'] = column;
+      } else if (filters.status !== undefined && deleted) {
+        // Deleted tasks are indexed by deletion time: their status is a filter.
+        phaseNames['#status'] = 'status';
+        phaseValues[':status'] = filters.status;
+        phaseConditions.push('#status = :status');
+      }
+      let exclusive = phase === start.phase ? start.key : undefined;
+      do {
+        if (queries >= MAX_LIST_QUERIES) {
+          return {
+            items: matches.map(toTask),
+            nextCursor: encodeCursor(exclusive ?? { GSI1PK: pk }),
+          };
+        }
+        const needed = limit + 1 - matches.length;
+        const { Items, LastEvaluatedKey } = await this.ddb.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'GSI1',
+            KeyConditionExpression: keyCondition,
+            ...(phaseConditions.length ? { FilterExpression: phaseConditions.join(' AND ') } : {}),
+            ...(Object.keys(phaseNames).length ? { ExpressionAttributeNames: phaseNames } : {}),
+            ExpressionAttributeValues: phaseValues,
+            ExclusiveStartKey: exclusive,
+            Limit: phaseConditions.length ? Math.max(needed, FILTERED_EVALUATE) : needed,
+          }),
+        );
+        queries++;
+        for (const item of Items ?? []) {
+          matches.push(item);
+          if (matches.length > limit) {
+            return {
+              items: matches.slice(0, limit).map(toTask),
+              nextCursor: encodeCursor(gsiKeyOf(matches[limit - 1]!)),
+            };
+          }
+        }
+        exclusive = LastEvaluatedKey;
+      } while (exclusive);
+    }
+    return { items: matches.map(toTask), nextCursor: null };
+  }
+
+  /** Where a list request starts: the phase and key its cursor names, which must be of this very list. */
+  private startOf(
+    cursor: string | undefined,
+    phases: string[],
+    column: string | undefined,
+  ): { phase: number; key?: Item } {
+    const key = decodeCursor(cursor);
+    if (!key) return { phase: 0 };
+    const phase = phases.indexOf(key.GSI1PK as string);
+    const fields = Object.keys(key).sort().join(',');
+    const valid =
+      phase >= 0 &&
+      Object.values(key).every((v) => typeof v === 'string') &&
+      (fields === 'GSI1PK' ||
+        (fields === 'GSI1PK,GSI1SK,PK,SK' &&
+          (phase === 1 || column === undefined || (key.GSI1SK as string).startsWith(column))));
+    if (!valid) throw new ValidationError([{ field: 'cursor', message: 'does not belong to this list' }]);
+    return fields === 'GSI1PK' ? { phase } : { phase, key };
+  }
+
+  async taskActivity(taskId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>> {
+    const pk = keys.task(taskId).PK;
+    const start = decodeCursor(cursor);
+    if (start && !String(start.SK).startsWith(keys.activityPrefix)) {
+      throw new ValidationError([{ field: 'cursor', message: 'does not belong to this list' }]);
+    }
+    const page = await queryPage(
+      this.ddb,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :act)',
+        ExpressionAttributeValues: { ':pk': pk, ':act': keys.activityPrefix },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: limit,
+      },
+      { name: 'PK', value: pk },
+      cursor,
+    );
+    return { items: page.items.map(toActivity), nextCursor: page.nextCursor };
+  }
+
+  async projectActivity(projectId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>> {
+    const pk = keys.activityOf(projectId);
+    const page = await queryPage(
+      this.ddb,
+      {
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: limit,
+      },
+      { name: 'GSI1PK', value: pk },
+      cursor,
+    );
+    return { items: page.items.map(toActivity), nextCursor: page.nextCursor };
+  }
+}
