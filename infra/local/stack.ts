@@ -191,7 +191,7 @@ export async function startLocalStack(
               }),
             );
           },
-          logger: (msg) => log(`[stream] ${msg}`),
+          logger: (msg, extra) => log(`[stream] ${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
         });
         await poller.start();
         stops.push(() => poller.stop());
@@ -208,7 +208,7 @@ export async function startLocalStack(
           region: settings.region,
           handler: async (event: SQSEvent, context) =>
             (await runtime.handler<SQSEvent, SQSBatchResponse>(name))(event, context),
-          logger: (msg) => log(`[sqs] ${msg}`),
+          logger: (msg, extra) => log(`[sqs] ${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
         });
         await poller.start();
         stops.push(() => poller.stop());

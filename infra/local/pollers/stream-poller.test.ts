@@ -236,6 +236,24 @@ describe('toLambdaRecord', () => {
     });
   });
 
+  it('turns an empty map, which the Streams client hands over as {}, into { M: {} }', () => {
+    const raw = {
+      eventID: '1',
+      eventName: 'INSERT',
+      dynamodb: {
+        Keys: { PK: { S: 'TASK#1' } },
+        NewImage: { PK: { S: 'TASK#1' }, changes: {}, nested: { M: { empty: {} } } },
+        SequenceNumber: '1',
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+    } as unknown as _Record;
+    expect(toLambdaRecord(raw, STREAM_ARN, 'us-east-1').dynamodb?.NewImage).toEqual({
+      PK: { S: 'TASK#1' },
+      changes: { M: {} },
+      nested: { M: { empty: { M: {} } } },
+    });
+  });
+
   it('keeps the TTL service identity in Lambda casing', () => {
     const raw: _Record = {
       eventName: 'REMOVE',

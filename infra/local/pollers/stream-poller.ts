@@ -189,12 +189,21 @@ function toLambdaAttributeValue(value: StreamAttributeValue): AttributeValue {
   if (value.BS !== undefined) return { BS: value.BS.map(base64) };
   if (value.L !== undefined) return { L: value.L.map(toLambdaAttributeValue) };
   if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  throw new Error(`Unknown DynamoDB attribute value type: ${Object.keys(value).join(',')}`);
+  // The Streams client deserializes an empty map (`{"M":{}}` on the wire) to `{}`: that is the only value
+  // without a type key, so it is an empty map.
+  if (Object.keys(value).length === 0) return { M: {} };
+  throw new Error(`Unknown DynamoDB attribute value: ${JSON.stringify(value)}`);
 }
 
 function toLambdaImage(image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {
   return Object.fromEntries(
-    Object.entries(image).map(([name, value]) => [name, toLambdaAttributeValue(value)]),
+    Object.entries(image).map(([name, value]) => {
+      try {
+        return [name, toLambdaAttributeValue(value)];
+      } catch (error) {
+        throw new Error(`attribute ${name}: ${(error as Error).message}`);
+      }
+    }),
   );
 }
 
