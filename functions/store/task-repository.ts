@@ -8,11 +8,9 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Role } from '#shared/schemas/workspaces';
 import type { TaskFilters, TaskStatus } from '#shared/schemas/tasks';
 import { ConflictError, ValidationError } from '#functions/lib/errors';
 import { decodeCursor, encodeCursor, type Page } from '#functions/lib/pagination';
-import type { MembershipRecord } from '#functions/domain/workspaces';
 import {
   statusIndex,
   type ActivityRecord,
@@ -27,6 +25,7 @@ import {
 } from '#functions/domain/tasks';
 import { batchGetAll, queryPage } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
+import { toMembership } from './workspace-repository.ts';
 
 type Item = Record<string, unknown>;
 type TransactParts = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -96,14 +95,6 @@ const toProject = (item: Item): ProjectRecord => ({
   key: item.key as string,
   archived: item.archived === true,
   taskSeq: typeof item.taskSeq === 'number' ? item.taskSeq : undefined,
-});
-
-const toMembership = (item: Item): MembershipRecord => ({
-  workspaceId: item.workspaceId as string,
-  userId: item.userId as string,
-  role: item.role as Role,
-  email: item.email as string,
-  joinedAt: item.joinedAt as string,
 });
 
 const toActivity = (item: Item): ActivityRecord => ({
