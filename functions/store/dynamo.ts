@@ -39,6 +39,31 @@ export async function batchGetAll(
 }
 
 /**
+ * Every page of a Query, one after the other, for lists bounded by their owner (a workspace's labels or
+ * members). A consumer may stop early; nothing more is read then.
+ */
+export async function* queryPages(
+  ddb: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): AsyncGenerator<Item[]> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const { Items, LastEvaluatedKey } = await ddb.send(
+      new QueryCommand({ ...input, ExclusiveStartKey: start }),
+    );
+    yield Items ?? [];
+    start = LastEvaluatedKey;
+  } while (start);
+}
+
+/** Every item of a Query (see queryPages). */
+export async function queryAll(ddb: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  for await (const page of queryPages(ddb, input)) items.push(...page);
+  return items;
+}
+
+/**
  * One page of a Query. The cursor is the LastEvaluatedKey; one that does not belong to this query's partition
  * is refused as a bad `cursor` rather than handed to DynamoDB.
  */

@@ -1,12 +1,7 @@
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '#shared/schemas/workspaces';
 import type { AcceptOutcome, InvitationRecord, InvitationRepository } from '#functions/domain/invitations';
-import { failedConditions } from './dynamo.ts';
+import { failedConditions, queryAll, queryPages } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 
 /** Invitation items outlive their expiry by 30 days, so a late click still gets a clear answer. */
@@ -88,23 +83,11 @@ export class DynamoInvitationRepository implements InvitationRepository {
   }
 
   async list(workspaceId: string): Promise<InvitationRecord[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items, LastEvaluatedKey } = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': keys.workspace(workspaceId).PK,
-            ':prefix': keys.invitationPrefix,
-          },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(Items ?? []));
-      start = LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.workspace(workspaceId).PK, ':prefix': keys.invitationPrefix },
+    });
     return items.map(toInvitation);
   }
 
@@ -244,25 +227,18 @@ export class DynamoInvitationRepository implements InvitationRepository {
   }
 
   async isMemberEmail(workspaceId: string, email: string): Promise<boolean> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items, LastEvaluatedKey } = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :member)',
-          FilterExpression: 'email = :email',
-          ExpressionAttributeValues: {
-            ':pk': keys.workspace(workspaceId).PK,
-            ':member': keys.memberPrefix,
-            ':email': email,
-          },
-          ProjectionExpression: 'userId',
-          ExclusiveStartKey: start,
-        }),
-      );
-      if (Items?.length) return true;
-      start = LastEvaluatedKey;
-    } while (start);
+    const pages = queryPages(this.ddb, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :member)',
+      FilterExpression: 'email = :email',
+      ExpressionAttributeValues: {
+        ':pk': keys.workspace(workspaceId).PK,
+        ':member': keys.memberPrefix,
+        ':email': email,
+      },
+      ProjectionExpression: 'userId',
+    });
+    for await (const page of pages) if (page.length) return true;
     return false;
   }
 }

@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -14,10 +13,9 @@ import type {
   LabelRepository,
   LabelUpdateOutcome,
 } from '#functions/domain/labels';
-import { batchGetAll, failedConditions } from './dynamo.ts';
+import { failedConditions, oldItemOf, queryAll } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
-import { oldItemOf } from './dynamo.ts';
-import { toMembership } from './workspace-repository.ts';
+import { readWithMembership } from './workspace-repository.ts';
 
 const toLabel = (item: Record<string, unknown>): LabelRecord => ({
   id: item.id as string,
@@ -86,34 +84,23 @@ export class DynamoLabelRepository implements LabelRepository {
   async getWithMembership(labelId: string, userId: string) {
     const workspaceId = workspaceOf(labelId);
     if (!workspaceId) return {};
-    const items = await batchGetAll(this.ddb, this.tableName, [
+    const { item, membership } = await readWithMembership(
+      this.ddb,
+      this.tableName,
       keys.label(workspaceId, labelId),
-      keys.member(workspaceId, userId),
-    ]);
-    const label = items.find((i) => i.type === ItemType.Label);
-    const membership = items.find((i) => i.type === ItemType.Member);
-    return {
-      label: label ? toLabel(label) : undefined,
-      membership: membership ? toMembership(membership) : undefined,
-    };
+      workspaceId,
+      userId,
+    );
+    return { label: item ? toLabel(item) : undefined, membership };
   }
 
   async listAll(workspaceId: string): Promise<LabelRecord[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items, LastEvaluatedKey } = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.workspace(workspaceId).PK, ':prefix': keys.labelPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(Items ?? []));
-      start = LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.workspace(workspaceId).PK, ':prefix': keys.labelPrefix },
+      ConsistentRead: true,
+    });
     return items.map(toLabel);
   }
 

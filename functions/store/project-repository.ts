@@ -14,8 +14,8 @@ import type {
   ProjectRepository,
   ProjectUpdateOutcome,
 } from '#functions/domain/projects';
-import { batchGetAll, failedConditions, oldItemOf, queryPage } from './dynamo.ts';
-import { toMembership } from './workspace-repository.ts';
+import { failedConditions, oldItemOf, queryPage } from './dynamo.ts';
+import { readWithMembership } from './workspace-repository.ts';
 import { ItemType, keys } from './keys.ts';
 
 /** A filtered page is topped up by further Queries, at most this many in all, before it is answered short. */
@@ -97,16 +97,14 @@ export class DynamoProjectRepository implements ProjectRepository {
   async getWithMembership(projectId: string, userId: string) {
     const workspaceId = workspaceOf(projectId);
     if (!workspaceId) return {};
-    const items = await batchGetAll(this.ddb, this.tableName, [
+    const { item, membership } = await readWithMembership(
+      this.ddb,
+      this.tableName,
       keys.project(workspaceId, projectId),
-      keys.member(workspaceId, userId),
-    ]);
-    const project = items.find((i) => i.type === ItemType.Project);
-    const membership = items.find((i) => i.type === ItemType.Member);
-    return {
-      project: project ? toProject(project) : undefined,
-      membership: membership ? toMembership(membership) : undefined,
-    };
+      workspaceId,
+      userId,
+    );
+    return { project: item ? toProject(item) : undefined, membership };
   }
 
   async list(

@@ -3,7 +3,6 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -16,7 +15,7 @@ import type {
   WorkspaceRecord,
   WorkspaceRepository,
 } from '#functions/domain/workspaces';
-import { batchGetAll, failedConditions, oldItemOf, queryPage } from './dynamo.ts';
+import { batchGetAll, failedConditions, oldItemOf, queryPage, queryPages } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 
 const toWorkspace = (item: Record<string, unknown>): WorkspaceRecord => ({
@@ -44,6 +43,24 @@ const membershipItem = (m: MembershipRecord) => ({
   ...m,
 });
 
+/**
+ * An item of a workspace and the user's membership of that workspace, in one BatchGetItem (what every
+ * request on something inside a workspace starts with; see docs/data-model.md, "Membership checks").
+ */
+export async function readWithMembership(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  key: { PK: string; SK: string },
+  workspaceId: string,
+  userId: string,
+): Promise<{ item?: Record<string, unknown>; membership?: MembershipRecord }> {
+  const memberKey = keys.member(workspaceId, userId);
+  const items = await batchGetAll(ddb, tableName, [key, memberKey]);
+  const find = (k: { PK: string; SK: string }) => items.find((i) => i.PK === k.PK && i.SK === k.SK);
+  const membership = find(memberKey);
+  return { item: find(key), membership: membership ? toMembership(membership) : undefined };
+}
+
 export class DynamoWorkspaceRepository implements WorkspaceRepository {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -68,16 +85,14 @@ export class DynamoWorkspaceRepository implements WorkspaceRepository {
   }
 
   async getWithMembership(workspaceId: string, userId: string) {
-    const items = await batchGetAll(this.ddb, this.tableName, [
+    const { item, membership } = await readWithMembership(
+      this.ddb,
+      this.tableName,
       keys.workspace(workspaceId),
-      keys.member(workspaceId, userId),
-    ]);
-    const workspace = items.find((i) => i.type === ItemType.Workspace);
-    const membership = items.find((i) => i.type === ItemType.Member);
-    return {
-      workspace: workspace ? toWorkspace(workspace) : undefined,
-      membership: membership ? toMembership(membership) : undefined,
-    };
+      workspaceId,
+      userId,
+    );
+    return { workspace: item ? toWorkspace(item) : undefined, membership };
   }
 
   async membershipsOf(userId: string, limit: number, cursor?: string): Promise<Page<MembershipRecord>> {
@@ -146,29 +161,23 @@ export class DynamoWorkspaceRepository implements WorkspaceRepository {
     }
     // The workspace item is gone first: from then on no read shows it, and lists skip memberships without it.
     // The memberships themselves go next, so nobody keeps a dangling entry.
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items, LastEvaluatedKey } = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :member)',
-          ExpressionAttributeValues: { ':pk': keys.workspace(workspaceId).PK, ':member': keys.memberPrefix },
-          ProjectionExpression: 'PK, SK',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (let i = 0; i < (Items ?? []).length; i += 25) {
-        const batch = Items!.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-        let pending: typeof batch | undefined = batch;
-        while (pending?.length) {
+    const memberKeys = queryPages(this.ddb, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :member)',
+      ExpressionAttributeValues: { ':pk': keys.workspace(workspaceId).PK, ':member': keys.memberPrefix },
+      ProjectionExpression: 'PK, SK',
+    });
+    for await (const page of memberKeys) {
+      for (let i = 0; i < page.length; i += 25) {
+        let pending = page.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+        while (pending.length) {
           const { UnprocessedItems } = await this.ddb.send(
             new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
           );
-          pending = UnprocessedItems?.[this.tableName] as typeof batch | undefined;
+          pending = (UnprocessedItems?.[this.tableName] as typeof pending | undefined) ?? [];
         }
       }
-      start = LastEvaluatedKey;
-    } while (start);
+    }
     return true;
   }
 
