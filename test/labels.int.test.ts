@@ -1,4 +1,4 @@
-import { addMember, api, expectErrorShape, signUpUser, type TestUser } from './support.ts';
+import { api, expectErrorShape, signUpUser, type TestUser, addTeam } from './support.ts';
 
 interface Label {
   id: string;
@@ -409,12 +409,7 @@ describe('label roles', () => {
   beforeAll(async () => {
     owner = await signUpUser('Owner');
     ws = await createWorkspace(owner, 'Label Roles');
-    [admin, member, viewer, outsider] = await Promise.all([
-      addMember(owner, ws, 'admin'),
-      addMember(owner, ws, 'member'),
-      addMember(owner, ws, 'viewer'),
-      signUpUser('Outsider'),
-    ]);
+    ({ admin, member, viewer, outsider } = await addTeam(owner, ws));
     shared = await createLabel(owner, ws, { name: 'Shared' });
   }, 60_000);
 

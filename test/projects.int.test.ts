@@ -1,4 +1,4 @@
-import { addMember, api, expectErrorShape, signUpUser, type TestUser } from './support.ts';
+import { api, expectErrorShape, signUpUser, type TestUser, addTeam } from './support.ts';
 
 interface Project {
   id: string;
@@ -557,12 +557,7 @@ describe('project roles', () => {
   beforeAll(async () => {
     owner = await signUpUser('Owner');
     ws = await createWorkspace(owner, 'Roles Co');
-    [admin, member, viewer, outsider] = await Promise.all([
-      addMember(owner, ws, 'admin'),
-      addMember(owner, ws, 'member'),
-      addMember(owner, ws, 'viewer'),
-      signUpUser('Outsider'),
-    ]);
+    ({ admin, member, viewer, outsider } = await addTeam(owner, ws));
     shared = await createProject(owner, ws, { name: 'Shared' });
   }, 60_000);
 

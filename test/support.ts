@@ -156,3 +156,14 @@ export function invitationToken(mail: StoredMail): string {
   if (!token) throw new Error(`no invitation link in: ${mail.body.text}`);
   return token;
 }
+
+/** A member of each role below owner, plus someone who is not a member: the cast of every roles test. */
+export async function addTeam(owner: TestUser, workspaceId: string) {
+  const [admin, member, viewer, outsider] = await Promise.all([
+    addMember(owner, workspaceId, 'admin'),
+    addMember(owner, workspaceId, 'member'),
+    addMember(owner, workspaceId, 'viewer'),
+    signUpUser('Outsider'),
+  ]);
+  return { admin, member, viewer, outsider };
+}

@@ -7,6 +7,7 @@ import {
   signUpUser,
   uniqueIp,
   type TestUser,
+  addTeam,
 } from './support.ts';
 
 interface Workspace {
@@ -306,12 +307,7 @@ describe('roles', () => {
   beforeAll(async () => {
     owner = await signUpUser('Owner');
     ws = await create(owner, 'Roles Inc');
-    [admin, member, viewer, outsider] = await Promise.all([
-      addMember(owner, ws.id, 'admin'),
-      addMember(owner, ws.id, 'member'),
-      addMember(owner, ws.id, 'viewer'),
-      signUpUser('Outsider'),
-    ]);
+    ({ admin, member, viewer, outsider } = await addTeam(owner, ws.id));
   }, 60_000);
 
   const who = () => ({
