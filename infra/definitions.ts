@@ -49,6 +49,12 @@ export const table: TableDefinition = {
       sortKey: { name: 'GSI2SK', type: 'S' },
       projection: 'ALL',
     },
+    {
+      indexName: 'GSI3',
+      partitionKey: { name: 'GSI3PK', type: 'S' },
+      sortKey: { name: 'GSI3SK', type: 'S' },
+      projection: 'ALL',
+    },
   ],
   timeToLiveAttribute: 'ttl',
   stream: 'NEW_AND_OLD_IMAGES',

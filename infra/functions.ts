@@ -44,6 +44,12 @@ export const functions = {
   workspaces: { entry: 'functions/http/workspaces.ts', memoryMb: 512, timeoutSeconds: 10 },
   projects: { entry: 'functions/http/projects.ts', memoryMb: 512, timeoutSeconds: 10 },
   tasks: { entry: 'functions/http/tasks.ts', memoryMb: 1024, timeoutSeconds: 15 },
+  subtasks: { entry: 'functions/http/subtasks.ts', memoryMb: 512, timeoutSeconds: 10 },
+  comments: { entry: 'functions/http/comments.ts', memoryMb: 512, timeoutSeconds: 10 },
+  sprints: { entry: 'functions/http/sprints.ts', memoryMb: 1024, timeoutSeconds: 29 },
+  goals: { entry: 'functions/http/goals.ts', memoryMb: 512, timeoutSeconds: 10 },
+  /** Reads a whole workspace: more memory (CPU) and time than a request of one resource. */
+  export: { entry: 'functions/http/export.ts', memoryMb: 1769, timeoutSeconds: 29 },
   'not-found': { entry: 'functions/http/not-found.ts', memoryMb: 128, timeoutSeconds: 3 },
   'post-confirmation': { entry: 'functions/triggers/post-confirmation.ts', memoryMb: 256, timeoutSeconds: 5 },
   'ws-connect': { entry: 'functions/ws/connect.ts', memoryMb: 256, timeoutSeconds: 5 },

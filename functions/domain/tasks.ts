@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
 import { RANK_ALPHABET, rankBetween } from '#shared/rank';
 import {
   RESTORE_DAYS,
@@ -25,6 +24,9 @@ import {
 import { newChildId, workspaceOf } from '#functions/lib/ids';
 import type { Page } from '#functions/lib/pagination';
 import { can } from './access.ts';
+import { activityView, fieldChanges, newActivity, type ActivityRecord } from './activity.ts';
+
+export { ACTIVITY_TEXT_MAX, activityView, type ActivityRecord } from './activity.ts';
 import type { Caller, MembershipRecord } from './workspaces.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -42,14 +44,6 @@ export interface ProjectRecord {
   archived: boolean;
   /** The last task number given out; undefined only on an item written before counters existed. */
   taskSeq: number | undefined;
-}
-
-/** A change of a task: its history (task partition) and its project's history and change feed (GSI1). */
-export interface ActivityRecord extends Activity {
-  projectId: string;
-  workspaceId: string;
-  /** The task after the change (null for a deletion), for `GET /projects/{id}/changes?since=`. */
-  data: Task | null;
 }
 
 /** Everything one request needs to read up front, fetched in one BatchGetItem. */
@@ -166,18 +160,6 @@ export function taskView(task: TaskRecord, projectKey: string): Task {
   };
 }
 
-export function activityView(activity: ActivityRecord): Activity {
-  return {
-    id: activity.id,
-    at: activity.at,
-    actorId: activity.actorId,
-    action: activity.action,
-    entityType: activity.entityType,
-    entityId: activity.entityId,
-    changes: activity.changes,
-  };
-}
-
 /**
  * The fields an activity records changes of: what people change, plus what follows from it (`rank` and
  * `completedAt` on a status change, `deletedAt` on delete/restore). Bookkeeping (`version`, `updatedAt`) and
@@ -200,30 +182,9 @@ export const TRACKED_FIELDS = [
   'deletedAt',
 ] as const satisfies ReadonlyArray<keyof TaskRecord>;
 
-/**
- * Texts longer than this are cut in an activity's `from`/`to` (flagged `truncated`): with the task itself in
- * `data`, two full 50,000-character descriptions of multi-byte text would not fit DynamoDB's 400 KB item.
- */
-export const ACTIVITY_TEXT_MAX = 10_000;
-
-const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
 /** Field-level changes `{ field: { from, to } }` between two states of a task: exactly the fields that differ. */
 export function changesBetween(before: TaskRecord, after: TaskRecord): Record<string, FieldChange> {
-  const changes: Record<string, FieldChange> = {};
-  for (const field of TRACKED_FIELDS) {
-    const from = before[field];
-    const to = after[field];
-    if (sameValue(from, to)) continue;
-    const cut = (value: unknown) =>
-      typeof value === 'string' && value.length > ACTIVITY_TEXT_MAX
-        ? value.slice(0, ACTIVITY_TEXT_MAX)
-        : value;
-    const change: FieldChange = { from: cut(from), to: cut(to) };
-    if (cut(from) !== from || cut(to) !== to) change.truncated = true;
-    changes[field] = change;
-  }
-  return changes;
+  return fieldChanges(before, after, TRACKED_FIELDS);
 }
 
 /** `status: done` sets completedAt (kept while the task stays done); any other status clears it. */
@@ -296,8 +257,6 @@ export const MAX_NESTING = 10;
 // ---------------------------------------------------------------------------------------------------------
 
 type References = Pick<CreateTaskInput, 'assigneeIds' | 'labelIds' | 'sprintId' | 'goalId' | 'parentId'>;
-
-const nextActivityId = monotonicFactory();
 
 export class TaskService {
   constructor(
@@ -413,18 +372,20 @@ export class TaskService {
     data: Task | null,
     now: Date,
   ): ActivityRecord {
-    return {
-      id: nextActivityId(now.getTime()),
-      at: now.toISOString(),
-      actorId: caller.userId,
-      action,
-      entityType: 'task',
-      entityId: after.id,
-      projectId: after.projectId,
-      workspaceId: after.workspaceId,
-      changes,
-      data,
-    };
+    return newActivity(
+      {
+        actorId: caller.userId,
+        action,
+        entityType: 'task',
+        entityId: after.id,
+        projectId: after.projectId,
+        workspaceId: after.workspaceId,
+        taskId: after.id,
+        changes,
+        data,
+      },
+      now,
+    );
   }
 
   // --- operations -----------------------------------------------------------------------------------------

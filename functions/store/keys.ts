@@ -17,7 +17,15 @@ export const ItemType = {
   LabelName: 'LABEL_NAME',
   Task: 'TASK',
   Activity: 'ACTIVITY',
+  Assignment: 'ASSIGNMENT',
+  Subtask: 'SUBTASK',
+  Comment: 'COMMENT',
+  Sprint: 'SPRINT',
+  Goal: 'GOAL',
 } as const;
+
+/** GSI2 sort key of an assignment without a due date: after every dated one. */
+export const NO_DUE_DATE = '9999-12-31';
 
 export const keys = {
   user: (userId: string) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
@@ -83,6 +91,47 @@ export const keys = {
     GSI1SK: activityId,
   }),
   activityOf: (projectId: string) => `PROJECT#${projectId}#ACTIVITY`,
+  /** An activity of a project itself or of a sprint (task, subtask and comment activity is in the task). */
+  projectOwnActivity: (projectId: string, activityId: string) => ({
+    PK: `PROJECT#${projectId}`,
+    SK: `ACT#${activityId}`,
+  }),
+  /**
+   * An assignee of a task, with a copy of what "My day" filters on (dueDate, status), kept in step by the task's
+   * transactions; GSI2 lists a user's assigned tasks by due date across workspaces.
+   */
+  assignment: (taskId: string, userId: string) => ({ PK: `TASK#${taskId}`, SK: `ASSIGNEE#${userId}` }),
+  assignmentPrefix: 'ASSIGNEE#',
+  assignedTo: (userId: string, dueDate: string | null, taskId: string) => ({
+    GSI2PK: `USER#${userId}#ASSIGNED`,
+    GSI2SK: `${dueDate ?? NO_DUE_DATE}#${taskId}`,
+  }),
+  assignedOf: (userId: string) => `USER#${userId}#ASSIGNED`,
+  /** GSI3: a workspace's live tasks, most recently updated first (workspace search, label clean-up). */
+  taskInWorkspace: (workspaceId: string, updatedAt: string, taskId: string) => ({
+    GSI3PK: `WS#${workspaceId}#TASKS`,
+    GSI3SK: `${updatedAt}#${taskId}`,
+  }),
+  tasksOfWorkspace: (workspaceId: string) => `WS#${workspaceId}#TASKS`,
+  /** A subtask (checklist item) of a task; its id is `<taskId>.<ulid>`, so creation order is SK order. */
+  subtask: (taskId: string, subtaskId: string) => ({ PK: `TASK#${taskId}`, SK: `SUBTASK#${subtaskId}` }),
+  subtaskPrefix: 'SUBTASK#',
+  /** A comment of a task; its id is `<taskId>.<ulid>`. */
+  comment: (taskId: string, commentId: string) => ({ PK: `TASK#${taskId}`, SK: `COMMENT#${commentId}` }),
+  commentPrefix: 'COMMENT#',
+  /** A sprint of a project; its id is `<projectId>.<ulid>`. */
+  sprint: (projectId: string, sprintId: string) => ({ PK: `PROJECT#${projectId}`, SK: `SPRINT#${sprintId}` }),
+  sprintPrefix: 'SPRINT#',
+  /** GSI2 on task items: a sprint's tasks (burndown, completion carry-over). */
+  taskInSprint: (sprintId: string, taskId: string) => ({ GSI2PK: `SPRINT#${sprintId}`, GSI2SK: taskId }),
+  tasksOfSprint: (sprintId: string) => `SPRINT#${sprintId}`,
+  /** A goal (personal or of a workspace), in a partition of its own so any task transaction can count on it. */
+  goal: (goalId: string) => ({ PK: `GOAL#${goalId}`, SK: '#META' }),
+  /** GSI1: a user's personal goals, a workspace's goals; creation order. */
+  personalGoal: (userId: string, goalId: string) => ({ GSI1PK: `USER#${userId}#GOALS`, GSI1SK: goalId }),
+  personalGoalsOf: (userId: string) => `USER#${userId}#GOALS`,
+  workspaceGoal: (workspaceId: string, goalId: string) => ({ GSI1PK: `WS#${workspaceId}#GOALS`, GSI1SK: goalId }),
+  workspaceGoalsOf: (workspaceId: string) => `WS#${workspaceId}#GOALS`,
   /** A fixed-window request counter (one per subject and window). */
   rateCounter: (subject: string, windowStart: number) => ({ PK: `RATE#${subject}#${windowStart}`, SK: '#' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */

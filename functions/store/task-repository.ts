@@ -23,6 +23,7 @@ import {
   type TaskWrite,
   type WriteOutcome,
 } from '#functions/domain/tasks';
+import { activityItem, toActivity } from './activity.ts';
 import { batchGetAll, queryPage } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toMembership } from './workspace-repository.ts';
@@ -54,8 +55,13 @@ const boardKeys = (task: TaskRecord) =>
  * upper case, e.g. most non-Latin scripts, is matched on the description itself), which keeps a long
  * multi-byte description within the item size limit.
  */
-function taskItem(task: TaskRecord): Item {
+export function taskItem(task: TaskRecord): Item {
   const item: Item = { ...keys.task(task.id), ...boardKeys(task), type: ItemType.Task };
+  // A live task is in its sprint's list and in its workspace's search; a deleted one in neither.
+  if (!task.deletedAt) {
+    if (task.sprintId) Object.assign(item, keys.taskInSprint(task.sprintId, task.id));
+    Object.assign(item, keys.taskInWorkspace(task.workspaceId, task.updatedAt, task.id));
+  }
   for (const [field, value] of Object.entries(task)) if (value !== null) item[field] = value;
   item.titleLower = task.title.toLowerCase();
   const descriptionLower = task.description?.toLowerCase();
@@ -64,7 +70,7 @@ function taskItem(task: TaskRecord): Item {
   return item;
 }
 
-const toTask = (item: Item): TaskRecord => {
+export const toTask = (item: Item): TaskRecord => {
   const task = {
     id: item.id as string,
     number: item.number as number,
@@ -97,26 +103,6 @@ const toProject = (item: Item): ProjectRecord => ({
   taskSeq: typeof item.taskSeq === 'number' ? item.taskSeq : undefined,
 });
 
-const toActivity = (item: Item): ActivityRecord => ({
-  id: item.id as string,
-  at: item.at as string,
-  actorId: item.actorId as string,
-  action: item.action as ActivityRecord['action'],
-  entityType: item.entityType as 'task',
-  entityId: item.entityId as string,
-  projectId: item.projectId as string,
-  workspaceId: item.workspaceId as string,
-  changes: (item.changes as ActivityRecord['changes'] | undefined) ?? {},
-  data: (item.data as ActivityRecord['data'] | undefined) ?? null,
-});
-
-const activityItem = (activity: ActivityRecord): Item => ({
-  ...keys.taskActivity(activity.entityId, activity.id),
-  ...keys.projectActivity(activity.projectId, activity.id),
-  type: ItemType.Activity,
-  ...activity,
-});
-
 /** A project that was deleted (if the projects code marks deletions rather than removing the item) is gone. */
 const liveProject = (item: Item | undefined) => (item && !item.deletedAt ? toProject(item) : undefined);
 
@@ -139,6 +125,62 @@ type TransactOutcome =
   | { busy: true }
   /** Per part: whether its condition failed, and the stored item it was checked against (ALL_OLD). */
   | { failed: boolean[]; old: Array<Item | undefined> };
+
+/**
+ * The transaction part that turns the stored task `before` into `after`: SETs exactly the attributes that differ
+ * (index keys included, so the board, sprint and search entries follow), REMOVEs those that went, adds 1 to
+ * `version`, on condition that the stored task is still `before` (same version, same deletion state). Every
+ * writer of a task (tasks, sprint completion) builds its change with this, so none can forget an index key.
+ * On a failed condition the stored item comes back (ALL_OLD).
+ */
+export function taskUpdate(
+  tableName: string,
+  before: TaskRecord,
+  after: TaskRecord,
+): { Update: NonNullable<TransactParts[number]['Update']> } {
+  const old = taskItem(before);
+  const next = taskItem(after);
+  const names: Record<string, string> = { '#version': 'version', '#deletedAt': 'deletedAt' };
+  const values: Record<string, unknown> = { ':seen': before.version, ':one': 1 };
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const attributes = new Set([...Object.keys(old), ...Object.keys(next)]);
+  let i = 0;
+  for (const attribute of attributes) {
+    if (attribute === 'PK' || attribute === 'SK' || attribute === 'version') continue;
+    const name = `#a${i}`;
+    const value = `:a${i}`;
+    i++;
+    if (!(attribute in next)) {
+      names[name] = attribute;
+      removes.push(name);
+    } else if (JSON.stringify(old[attribute]) !== JSON.stringify(next[attribute])) {
+      names[name] = attribute;
+      values[value] = next[attribute];
+      sets.push(`${name} = ${value}`);
+    }
+  }
+  let condition = '#version = :seen AND attribute_not_exists(#deletedAt)';
+  if (before.deletedAt) {
+    condition = '#version = :seen AND #deletedAt = :seenDeletedAt';
+    values[':seenDeletedAt'] = before.deletedAt;
+  }
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.task(before.id),
+      UpdateExpression: [
+        sets.length ? `SET ${sets.join(', ')}` : '',
+        removes.length ? `REMOVE ${removes.join(', ')}` : '',
+        'ADD #version :one',
+      ].join(' '),
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -310,49 +352,8 @@ export class DynamoTaskRepository implements TaskRepository {
 
   async write(change: TaskWrite): Promise<WriteOutcome> {
     const { before, after } = change;
-    const old = taskItem(before);
-    const next = taskItem(after);
-    const names: Record<string, string> = { '#version': 'version', '#deletedAt': 'deletedAt' };
-    const values: Record<string, unknown> = { ':seen': before.version, ':one': 1 };
-    const sets: string[] = [];
-    const removes: string[] = [];
-    const attributes = new Set([...Object.keys(old), ...Object.keys(next)]);
-    let i = 0;
-    for (const attribute of attributes) {
-      if (attribute === 'PK' || attribute === 'SK' || attribute === 'version') continue;
-      const name = `#a${i}`;
-      const value = `:a${i}`;
-      i++;
-      if (!(attribute in next)) {
-        names[name] = attribute;
-        removes.push(name);
-      } else if (JSON.stringify(old[attribute]) !== JSON.stringify(next[attribute])) {
-        names[name] = attribute;
-        values[value] = next[attribute];
-        sets.push(`${name} = ${value}`);
-      }
-    }
-    let condition = '#version = :seen AND attribute_not_exists(#deletedAt)';
-    if (before.deletedAt) {
-      condition = '#version = :seen AND #deletedAt = :seenDeletedAt';
-      values[':seenDeletedAt'] = before.deletedAt;
-    }
     const parts: TransactParts = [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.task(before.id),
-          UpdateExpression: [
-            sets.length ? `SET ${sets.join(', ')}` : '',
-            removes.length ? `REMOVE ${removes.join(', ')}` : '',
-            'ADD #version :one',
-          ].join(' '),
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
+      taskUpdate(this.tableName, before, after),
       { Put: { TableName: this.tableName, Item: activityItem(change.activity) } },
     ];
     if (change.taskCountDelta) {

@@ -7,6 +7,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -67,7 +68,10 @@ export interface BootstrapClients {
 export async function ensureTable(dynamodb: DynamoDBClient, name: string): Promise<string> {
   try {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.LatestStreamArn) return Table.LatestStreamArn;
+    if (Table?.LatestStreamArn) {
+      await addMissingIndexes(dynamodb, name, Table.GlobalSecondaryIndexes ?? []);
+      return Table.LatestStreamArn;
+    }
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
@@ -110,6 +114,42 @@ export async function ensureTable(dynamodb: DynamoDBClient, name: string): Promi
   const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
   if (!Table?.LatestStreamArn) throw new Error(`Table ${name} has no stream`);
   return Table.LatestStreamArn;
+}
+
+/**
+ * A data folder made before an index was added to infra/definitions.ts gets it now (DynamoDB back-fills it from
+ * the items' attributes), so `npm start` on an existing folder keeps working after an upgrade.
+ */
+async function addMissingIndexes(
+  dynamodb: DynamoDBClient,
+  name: string,
+  existing: Array<{ IndexName?: string }>,
+): Promise<void> {
+  const have = new Set(existing.map((index) => index.IndexName));
+  for (const index of table.globalSecondaryIndexes) {
+    if (have.has(index.indexName)) continue;
+    await dynamodb.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map((key) => ({
+          AttributeName: key.name,
+          AttributeType: key.type,
+        })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.indexName,
+              KeySchema: [
+                { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+                { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: index.projection },
+            },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 async function createQueue(

@@ -139,6 +139,11 @@ export class ApiStack extends Stack {
     table.grantReadWriteData(fn('workspaces'));
     table.grantReadWriteData(fn('projects'));
     table.grantReadWriteData(fn('tasks'));
+    table.grantReadWriteData(fn('subtasks'));
+    table.grantReadWriteData(fn('comments'));
+    table.grantReadWriteData(fn('sprints'));
+    table.grantReadWriteData(fn('goals'));
+    table.grantReadData(fn('export'));
     table.grantWriteData(fn('ws-connect'));
     table.grantWriteData(fn('ws-disconnect'));
 

@@ -169,11 +169,23 @@ export interface Task {
   version: number;
 }
 
-export const ACTIVITY_ACTIONS = ['created', 'updated', 'moved', 'deleted', 'restored'] as const;
+export const ACTIVITY_ACTIONS = [
+  'created',
+  'updated',
+  'moved',
+  'deleted',
+  'restored',
+  'started',
+  'completed',
+] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
+/** What an activity is about. Subtask and comment activity is part of its task's history too. */
+export const ENTITY_TYPES = ['task', 'subtask', 'comment', 'project', 'sprint'] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
 /**
- * One field's change. Text longer than the activity keeps (see ACTIVITY_TEXT_MAX in functions/domain/tasks.ts)
+ * One field's change. Text longer than the activity keeps (see ACTIVITY_TEXT_MAX in functions/domain/activity.ts)
  * is cut there, and the change says `truncated: true`.
  */
 export interface FieldChange {
@@ -188,7 +200,7 @@ export interface Activity {
   at: string;
   actorId: string;
   action: ActivityAction;
-  entityType: 'task';
+  entityType: EntityType;
   entityId: string;
   changes: Record<string, FieldChange>;
 }
