@@ -1,5 +1,12 @@
 import { monotonicFactory } from 'ulid';
-import type { Activity, ActivityAction, EntityType, FieldChange } from '#shared/schemas/tasks';
+import type {
+  Activity,
+  ActivityAction,
+  ChangeEvent,
+  ChangeType,
+  EntityType,
+  FieldChange,
+} from '#shared/schemas/tasks';
 
 /**
  * An activity: one change of a task, subtask, comment, project or sprint, written in the same transaction as
@@ -35,7 +42,9 @@ export function fieldChanges<T extends object>(
     const to = after[field];
     if (sameValue(from, to)) continue;
     const cut = (value: unknown) =>
-      typeof value === 'string' && value.length > ACTIVITY_TEXT_MAX ? value.slice(0, ACTIVITY_TEXT_MAX) : value;
+      typeof value === 'string' && value.length > ACTIVITY_TEXT_MAX
+        ? value.slice(0, ACTIVITY_TEXT_MAX)
+        : value;
     const change: FieldChange = { from: cut(from), to: cut(to) };
     if (cut(from) !== from || cut(to) !== to) change.truncated = true;
     changes[field] = change;
@@ -71,5 +80,51 @@ export function activityView(activity: ActivityRecord): Activity {
     entityType: activity.entityType,
     entityId: activity.entityId,
     changes: activity.changes,
+  };
+}
+
+const TASK_TYPES: Partial<Record<ActivityAction, ChangeType>> = {
+  created: 'TASK_CREATED',
+  moved: 'TASK_MOVED',
+  deleted: 'TASK_DELETED',
+  restored: 'TASK_RESTORED',
+};
+const COMMENT_TYPES: Partial<Record<ActivityAction, ChangeType>> = {
+  created: 'COMMENT_CREATED',
+  deleted: 'COMMENT_DELETED',
+};
+
+/** The event type of a change (the change feed's and the WebSocket's `type`). */
+export function changeType(entityType: EntityType, action: ActivityAction): ChangeType {
+  switch (entityType) {
+    case 'task':
+      return TASK_TYPES[action] ?? 'TASK_UPDATED';
+    case 'comment':
+      return COMMENT_TYPES[action] ?? 'COMMENT_UPDATED';
+    case 'subtask':
+      return 'SUBTASK_CHANGED';
+    case 'project':
+      return 'PROJECT_UPDATED';
+    case 'sprint':
+      return 'SPRINT_UPDATED';
+  }
+}
+
+/** An activity as an event of the change feed. */
+export function changeEvent(activity: ActivityRecord): ChangeEvent {
+  const version = (activity.data as { version?: unknown } | null)?.version;
+  return {
+    id: activity.id,
+    type: changeType(activity.entityType, activity.action),
+    projectId: activity.projectId,
+    entityType: activity.entityType,
+    entityId: activity.entityId,
+    taskId: activity.taskId,
+    action: activity.action,
+    actorId: activity.actorId,
+    at: activity.at,
+    ...(typeof version === 'number' ? { version } : {}),
+    changes: activity.changes,
+    data: activity.data,
   };
 }

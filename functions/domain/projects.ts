@@ -3,6 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError, VersionConflictError } fr
 import { newChildId, workspaceOf } from '#functions/lib/ids';
 import type { Page } from '#functions/lib/pagination';
 import { can, type Action } from './access.ts';
+import { fieldChanges, newActivity, type ActivityRecord } from './activity.ts';
 import type { Caller, MembershipRecord, WorkspaceService } from './workspaces.ts';
 
 /** A project as stored: the public fields plus the task-number counter (never reused, never shown). */
@@ -35,6 +36,7 @@ export interface ProjectRepository {
     changes: ProjectChanges,
     version: number,
     now: string,
+    activity: ActivityRecord,
   ): Promise<ProjectUpdateOutcome>;
   /** Removes the project and its key guard if the stored version is still `version`. */
   delete(project: ProjectRecord, version: number): Promise<ProjectDeleteOutcome>;
@@ -127,7 +129,28 @@ export class ProjectService {
     const { project } = await this.authorize(caller, projectId, 'project.manage');
     // The read above is consistent: a different version now means the caller's copy is stale, no write needed.
     if (project.version !== version) throw new VersionConflictError(projectView(project));
-    const outcome = await this.repository.update(project, changes, version, this.clock().toISOString());
+    const now = this.clock();
+    const after: Project = {
+      ...projectView(project),
+      ...changes,
+      updatedAt: now.toISOString(),
+      version: version + 1,
+    };
+    const activity = newActivity(
+      {
+        actorId: caller.userId,
+        action: 'updated',
+        entityType: 'project',
+        entityId: project.id,
+        projectId: project.id,
+        workspaceId: project.workspaceId,
+        taskId: null,
+        changes: fieldChanges(projectView(project), after, ['name', 'key', 'description', 'archived']),
+        data: after,
+      },
+      now,
+    );
+    const outcome = await this.repository.update(project, changes, version, now.toISOString(), activity);
     if ('missing' in outcome) throw new NotFoundError('No such project');
     if ('conflict' in outcome) throw new VersionConflictError(projectView(outcome.conflict));
     if ('keyTaken' in outcome) throw keyTaken(changes.key!);

@@ -423,6 +423,19 @@ class MemoryRepository implements TaskRepository {
   async projectActivity(): Promise<Page<ActivityRecord>> {
     return { items: [], nextCursor: null };
   }
+  // The cross-workspace reads are exercised against DynamoDB Local (test/my-tasks.int.test.ts, search, changes).
+  async assigned(): Promise<Page<never>> {
+    return { items: [], nextCursor: null };
+  }
+  async readAcross() {
+    return { tasks: new Map(), memberOf: new Set<string>(), projects: new Map() };
+  }
+  async search(): Promise<Page<TaskRecord>> {
+    return { items: [], nextCursor: null };
+  }
+  async changes() {
+    return { items: [], hasMore: false };
+  }
 }
 
 describe('TaskService', () => {
@@ -494,7 +507,7 @@ describe('TaskService', () => {
       assigneeIds: ['member', 'nobody'],
       labelIds: [id(9)],
       parentId: id(8),
-      sprintId: `01J99999999999999999999999.01J00000000000000000000001`,
+      sprintId: `01J99999999999999999999999.01J00000000000000000000001.01J00000000000000000000002`,
     }).catch((e: AppError) => e);
     expect((error as AppError).details?.map((d) => d.field)).toEqual([
       'assigneeIds',

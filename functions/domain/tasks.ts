@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { encodeTime } from 'ulid';
 import { RANK_ALPHABET, rankBetween } from '#shared/rank';
 import {
   RESTORE_DAYS,
@@ -7,7 +8,9 @@ import {
   type ActivityAction,
   type CreateTaskInput,
   type FieldChange,
+  type ChangesPage,
   type MoveTaskInput,
+  type MyTasksQuery,
   type PatchTaskInput,
   type Task,
   type TaskFilters,
@@ -24,7 +27,7 @@ import {
 import { newChildId, workspaceOf } from '#functions/lib/ids';
 import type { Page } from '#functions/lib/pagination';
 import { can } from './access.ts';
-import { activityView, fieldChanges, newActivity, type ActivityRecord } from './activity.ts';
+import { activityView, changeEvent, fieldChanges, newActivity, type ActivityRecord } from './activity.ts';
 
 export { ACTIVITY_TEXT_MAX, activityView, type ActivityRecord } from './activity.ts';
 import type { Caller, MembershipRecord } from './workspaces.ts';
@@ -55,6 +58,45 @@ export interface ReadRequest {
   /** Users who must be members of the workspace (assignees). */
   memberIds?: string[];
   labelIds?: string[];
+  /** A sprint (`<projectId>.<ulid>`) and a goal the body links the task to. */
+  sprintId?: string;
+  goalId?: string;
+}
+
+/** Due dates are `YYYY-MM-DD`; `from`/`to` inclusive, `before` exclusive; no status: open work only. */
+export interface AssignedQuery {
+  from?: string;
+  to?: string;
+  before?: string;
+  status?: TaskStatus;
+}
+
+export interface AcrossRequest {
+  taskIds: string[];
+  workspaceIds: string[];
+  projects: Array<{ workspaceId: string; projectId: string }>;
+}
+
+export interface AcrossResult {
+  tasks: Map<string, TaskRecord>;
+  /** The workspaces (of those asked) the user is a member of. */
+  memberOf: Set<string>;
+  projects: Map<string, ProjectRecord>;
+}
+
+/** What tasks need of a sprint: whether it is of the project and still takes tasks. */
+export interface SprintRef {
+  id: string;
+  projectId: string;
+  status: 'planned' | 'active' | 'completed';
+}
+
+/** What tasks need of a goal: whose it is, and whether it still exists. */
+export interface GoalRef {
+  id: string;
+  workspaceId: string | null;
+  ownerId: string;
+  deleted: boolean;
 }
 
 export interface ReadResult {
@@ -66,13 +108,19 @@ export interface ReadResult {
   memberIds: Set<string>;
   /** Those of `labelIds` that exist in the workspace. */
   labelIds: Set<string>;
+  sprint?: SprintRef;
+  goal?: GoalRef;
 }
 
 /**
  * `lost`: the project's condition failed (another task took the number, or the project was archived or is
  * gone) or a concurrent transaction on the project won; the caller re-reads the project and tries again.
  */
-export type InsertOutcome = { ok: true } | { lost: true };
+export type InsertOutcome =
+  | { ok: true }
+  | { lost: true }
+  /** The goal the task links to was deleted since it was read. */
+  | { goal: true };
 
 /** A change of one task, written as one transaction with its activity (and the project's count, if any). */
 export interface TaskWrite {
@@ -92,7 +140,9 @@ export type WriteOutcome =
   /** The project refused the count change: archived or gone. */
   | { project: true }
   /** A task listed in `unchanged` moved or went. */
-  | { moved: string };
+  | { moved: string }
+  /** The goal the task now links to was deleted since it was read. */
+  | { goal: true };
 
 export interface TaskRepository {
   read(request: ReadRequest): Promise<ReadResult>;
@@ -111,6 +161,23 @@ export interface TaskRepository {
   write(change: TaskWrite): Promise<WriteOutcome>;
   list(projectId: string, filters: TaskFilters, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
   taskActivity(taskId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>>;
+  /** A user's assignment entries by due date (GSI2), within the range, of one status or of open work. */
+  assigned(
+    userId: string,
+    query: AssignedQuery,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AssignmentRecord>>;
+  /** Tasks, the user's memberships of workspaces, and projects, read together (one BatchGetItem). */
+  readAcross(userId: string, refs: AcrossRequest): Promise<AcrossResult>;
+  /** A workspace's live tasks whose title or description contains `q` (lower case), most recently updated first. */
+  search(workspaceId: string, q: string, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
+  /** A project's activities from the activity id `fromId` on, oldest first. */
+  changes(
+    projectId: string,
+    fromId: string,
+    limit: number,
+  ): Promise<{ items: ActivityRecord[]; hasMore: boolean }>;
   projectActivity(projectId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>>;
 }
 
@@ -202,6 +269,104 @@ export function restorable(deletedAt: string, now: Date): boolean {
   return now.getTime() - Date.parse(deletedAt) <= RESTORE_DAYS * 86_400_000;
 }
 
+/** The calendar day (`YYYY-MM-DD`) it is at `now` in `timeZone`. */
+export function dayIn(timeZone: string, now: Date): string {
+  try {
+    return new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(now);
+  } catch {
+    return now.toISOString().slice(0, 10);
+  }
+}
+
+/** `YYYY-MM-DD` plus `days`. */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The due-date range of a "My day" query, from the caller's today. */
+export function dueRange(due: MyTasksQuery['due'], today: string): Omit<AssignedQuery, 'status'> {
+  switch (due) {
+    case 'today':
+      return { from: today, to: today };
+    case 'week':
+      return { from: today, to: addDays(today, 6) };
+    case 'overdue':
+      return { before: today };
+    case 'all':
+      return {};
+  }
+}
+
+/**
+ * The change feed's `until` when nothing more is waiting: a few seconds before now, so a change stamped just
+ * before the read but committed (or indexed) just after it is still inside the next call's window.
+ */
+export const CHANGES_SETTLE_MS = 5_000;
+
+/** The smallest activity id of the millisecond `since`: the feed's lower bound. */
+export function activityIdAt(since: string): string {
+  return encodeTime(Math.max(0, Date.parse(since)), 10) + '0'.repeat(16);
+}
+
+/**
+ * What a task adds to its goal's counters: a live task that is not archived counts, and counts as done when its
+ * status is done. Progress is `doneCount / taskCount` of the goal.
+ */
+export function goalContribution(
+  task: Pick<TaskRecord, 'goalId' | 'status' | 'deletedAt'>,
+): { goalId: string; tasks: number; done: number } | undefined {
+  if (!task.goalId || task.deletedAt || task.status === 'archived') return undefined;
+  return { goalId: task.goalId, tasks: 1, done: task.status === 'done' ? 1 : 0 };
+}
+
+/** Changes of goal counters (per goal, non-zero only) when a task goes from `before` to `after`. */
+export function goalDeltas(
+  before: Pick<TaskRecord, 'goalId' | 'status' | 'deletedAt'> | undefined,
+  after: Pick<TaskRecord, 'goalId' | 'status' | 'deletedAt'>,
+): Array<{ goalId: string; tasks: number; done: number }> {
+  const deltas = new Map<string, { goalId: string; tasks: number; done: number }>();
+  const add = (c: ReturnType<typeof goalContribution>, sign: 1 | -1) => {
+    if (!c) return;
+    const d = deltas.get(c.goalId) ?? { goalId: c.goalId, tasks: 0, done: 0 };
+    d.tasks += sign * c.tasks;
+    d.done += sign * c.done;
+    deltas.set(c.goalId, d);
+  };
+  if (before) add(goalContribution(before), -1);
+  add(goalContribution(after), 1);
+  return [...deltas.values()].filter((d) => d.tasks !== 0 || d.done !== 0);
+}
+
+/**
+ * The "My day" entries of a task: one per assignee while the task is live, carrying what the view filters on.
+ * The store keeps them in step with the task in the task's own transactions.
+ */
+export interface AssignmentRecord {
+  taskId: string;
+  userId: string;
+  workspaceId: string;
+  projectId: string;
+  dueDate: string | null;
+  status: TaskStatus;
+}
+
+export function assignmentsOf(task: TaskRecord): AssignmentRecord[] {
+  if (task.deletedAt) return [];
+  return task.assigneeIds.map((userId) => ({
+    taskId: task.id,
+    userId,
+    workspaceId: task.workspaceId,
+    projectId: task.projectId,
+    dueDate: task.dueDate,
+    status: task.status,
+  }));
+}
+
 /**
  * Two rank digits of the task's own, appended to a new rank: `rankBetween` is deterministic, so two tasks put
  * into the same gap at the same time (two people dragging cards to the top of one column, or two appends whose
@@ -255,6 +420,9 @@ export const MAX_NESTING = 10;
 // ---------------------------------------------------------------------------------------------------------
 // The service
 // ---------------------------------------------------------------------------------------------------------
+
+const goalGone = () =>
+  new ValidationError([{ field: 'goalId', message: 'names a goal that was deleted meanwhile' }]);
 
 type References = Pick<CreateTaskInput, 'assigneeIds' | 'labelIds' | 'sprintId' | 'goalId' | 'parentId'>;
 
@@ -320,6 +488,7 @@ export class TaskService {
     read: ReadResult,
     workspaceId: string,
     projectId: string,
+    callerId: string,
     taskId?: string,
   ): Promise<void> {
     const details: ErrorDetail[] = [];
@@ -331,13 +500,20 @@ export class TaskService {
       if (!read.labelIds.has(labelId))
         details.push({ field: 'labelIds', message: `${labelId} is not a label of this workspace` });
     }
-    // Sprints and goals are not built yet: their existence (and, for a sprint, belonging to this project) is
-    // checked here once those resources exist, from the same BatchGetItem. Until then an id must have the form
-    // of an id and belong to this workspace, so no task can point into another workspace.
-    for (const field of ['sprintId', 'goalId'] as const) {
-      const id = refs[field];
-      if (id && workspaceOf(id) !== workspaceId)
-        details.push({ field, message: 'is not an id of this workspace' });
+    if (refs.sprintId) {
+      const sprint = read.sprint;
+      if (!sprint || sprint.projectId !== projectId)
+        details.push({ field: 'sprintId', message: 'is not a sprint of this project' });
+      else if (sprint.status === 'completed')
+        details.push({ field: 'sprintId', message: 'is a completed sprint' });
+    }
+    if (refs.goalId) {
+      const goal = read.goal;
+      const usable =
+        goal &&
+        !goal.deleted &&
+        (goal.workspaceId === workspaceId || (goal.workspaceId === null && goal.ownerId === callerId));
+      if (!usable) details.push({ field: 'goalId', message: 'is not a goal of this workspace or of yours' });
     }
     if (refs.parentId) {
       const parent = read.tasks.get(refs.parentId);
@@ -401,10 +577,12 @@ export class TaskService {
       taskIds: input.parentId ? [input.parentId] : [],
       memberIds: input.assigneeIds,
       labelIds: input.labelIds,
+      sprintId: input.sprintId ?? undefined,
+      goalId: input.goalId ?? undefined,
     });
     if (!read.project) throw new NotFoundError('No such project');
     this.member(read, 'project', 'task.write');
-    await this.checkReferences(input, read, workspaceId, projectId);
+    await this.checkReferences(input, read, workspaceId, projectId, caller.userId);
 
     const id = newChildId(workspaceId);
     let project: ProjectRecord | undefined = read.project;
@@ -452,6 +630,7 @@ export class TaskService {
         project.taskSeq,
       );
       if ('ok' in outcome) return view;
+      if ('goal' in outcome) throw goalGone();
       // Another creation took the number (or the project changed): wait a random while, so the contenders
       // spread out instead of colliding again, then start over from a fresh read of the project.
       const wait = backoffMs(attempt, Date.now() - attemptStarted);
@@ -481,6 +660,7 @@ export class TaskService {
   private async commit(change: TaskWrite, project: ProjectRecord): Promise<Task> {
     const outcome = await this.repository.write(change);
     if ('ok' in outcome) return taskView(change.after, project.key);
+    if ('goal' in outcome) throw goalGone();
     if ('project' in outcome) {
       const now = await this.repository.getProject(project.workspaceId, project.id);
       if (!now) throw new NotFoundError('No such task');
@@ -508,9 +688,17 @@ export class TaskService {
       taskIds: fields.parentId ? [fields.parentId] : [],
       memberIds: fields.assigneeIds,
       labelIds: fields.labelIds,
+      sprintId: fields.sprintId ?? undefined,
+      goalId: fields.goalId ?? undefined,
     });
     this.member(read, 'task', 'task.write');
-    await this.checkReferences(fields, read, workspaceId, task.projectId, taskId);
+    // Only references that change are checked: a task may keep pointing at a sprint completed since.
+    const changed = {
+      ...fields,
+      sprintId: fields.sprintId !== task.sprintId ? fields.sprintId : undefined,
+      goalId: fields.goalId !== task.goalId ? fields.goalId : undefined,
+    };
+    await this.checkReferences(changed, read, workspaceId, task.projectId, caller.userId, taskId);
     const project = await this.projectOf(task);
     this.checkWritable(task, project, version);
 
@@ -717,6 +905,83 @@ export class TaskService {
     await this.readProject(caller, projectId);
     const page = await this.repository.projectActivity(projectId, limit, cursor);
     return { items: page.items.map(activityView), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * "My day": the caller's assigned tasks across workspaces by due date (GSI2), then the tasks, the caller's
+   * memberships and the projects in one BatchGetItem. An entry whose workspace the caller has left, or whose
+   * project or task is gone, is dropped, so the page may be shorter than `limit` (the cursor still goes on).
+   */
+  async myTasks(
+    caller: Caller,
+    timeZone: string,
+    query: MyTasksQuery,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Task>> {
+    const range = dueRange(query.due, dayIn(timeZone, this.clock()));
+    const page = await this.repository.assigned(
+      caller.userId,
+      { ...range, status: query.status },
+      limit,
+      cursor,
+    );
+    const across = await this.repository.readAcross(caller.userId, {
+      taskIds: page.items.map((a) => a.taskId),
+      workspaceIds: [...new Set(page.items.map((a) => a.workspaceId))],
+      projects: page.items.map(({ workspaceId, projectId }) => ({ workspaceId, projectId })),
+    });
+    const items: Task[] = [];
+    for (const assignment of page.items) {
+      const task = across.tasks.get(assignment.taskId);
+      const project = across.projects.get(assignment.projectId);
+      if (!task || task.deletedAt || !project || !across.memberOf.has(assignment.workspaceId)) continue;
+      items.push(taskView(task, project.key));
+    }
+    return { items, nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Workspace search: the workspace's live tasks whose title or description contains `q`, most recently updated
+   * first, across every project (every member may read every project). Tasks of a project deleted moments ago
+   * (its clean-up runs in the background) are dropped.
+   */
+  async search(
+    caller: Caller,
+    workspaceId: string,
+    q: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Task>> {
+    const page = await this.repository.search(workspaceId, q.toLowerCase(), limit, cursor);
+    // The membership and the projects of the page in one read; a non-member learns nothing from the query.
+    const { memberOf, projects } = await this.repository.readAcross(caller.userId, {
+      taskIds: [],
+      workspaceIds: [workspaceId],
+      projects: page.items.map((t) => ({ workspaceId, projectId: t.projectId })),
+    });
+    if (!memberOf.has(workspaceId)) throw new NotFoundError('No such workspace');
+    const items = page.items.flatMap((task) => {
+      const project = projects.get(task.projectId);
+      return project ? [taskView(task, project.key)] : [];
+    });
+    return { items, nextCursor: page.nextCursor };
+  }
+
+  /**
+   * The change feed of a project: every task, subtask, comment, project and sprint change from `since` on
+   * (deletions included, `data` null), oldest first. See ChangesPage for how clients go on.
+   */
+  async changes(caller: Caller, projectId: string, since: string, limit: number): Promise<ChangesPage> {
+    await this.readProject(caller, projectId);
+    const now = this.clock();
+    const { items, hasMore } = await this.repository.changes(projectId, activityIdAt(since), limit);
+    const last = items[items.length - 1];
+    const until =
+      hasMore && last
+        ? last.at
+        : new Date(Math.max(Date.parse(since), now.getTime() - CHANGES_SETTLE_MS)).toISOString();
+    return { items: items.map(changeEvent), until, hasMore };
   }
 
   /** A project the caller can read (any member), with the membership, in one BatchGetItem. */

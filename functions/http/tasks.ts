@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import {
+  changesQuerySchema,
   createTaskSchema,
   deleteTaskQuerySchema,
   moveTaskSchema,
   patchTaskSchema,
   restoreTaskSchema,
+  searchQuerySchema,
   taskFiltersShape,
 } from '#shared/schemas/tasks';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { created, httpFunction, ok, requireCaller, type ApiRequest } from '#functions/lib/http';
-import { childIdSchema } from '#functions/lib/ids';
+import { childIdSchema, workspaceIdSchema } from '#functions/lib/ids';
 import { pageQuerySchema } from '#functions/lib/pagination';
 import { parseInput } from '#functions/lib/validation';
 import { TaskService } from '#functions/domain/tasks';
@@ -22,6 +24,8 @@ const projectPath = z.object({ projectId: childIdSchema });
 const taskPath = z.object({ taskId: childIdSchema });
 const listQuery = z.strictObject({ ...pageQuerySchema.shape, ...taskFiltersShape });
 const pageQuery = pageQuerySchema.strict();
+const workspacePath = z.object({ workspaceId: workspaceIdSchema });
+const searchQuery = z.strictObject({ ...pageQuerySchema.shape, ...searchQuerySchema.shape });
 
 const caller = (request: ApiRequest) => {
   const { userId, email } = requireCaller(request);
@@ -73,5 +77,15 @@ export const handler = httpFunction({
     const { projectId } = path(projectPath, request);
     const { limit, cursor } = query(pageQuery, request);
     return ok(await tasks.projectActivity(caller(request), projectId, limit, cursor));
+  },
+  'GET /api/projects/{projectId}/changes': async (request) => {
+    const { projectId } = path(projectPath, request);
+    const { since, limit } = query(changesQuerySchema, request);
+    return ok(await tasks.changes(caller(request), projectId, since, limit));
+  },
+  'GET /api/workspaces/{workspaceId}/search': async (request) => {
+    const { workspaceId } = path(workspacePath, request);
+    const { q, limit, cursor } = query(searchQuery, request);
+    return ok(await tasks.search(caller(request), workspaceId, q, limit, cursor));
   },
 });

@@ -7,8 +7,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   BatchGetCommand,
   QueryCommand,
+  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#functions/lib/errors';
 import { decodeCursor, encodeCursor, type Page } from '#functions/lib/pagination';
@@ -101,4 +103,90 @@ export function oldItemOf(error: unknown, part = 0): Record<string, unknown> | u
         ? error.CancellationReasons?.[part]?.Item
         : undefined;
   return item ? unmarshall(item as Record<string, AttributeValue>) : undefined;
+}
+
+/**
+ * One page of a Query with a FilterExpression, filled: a filtered Query page can hold fewer matches than asked
+ * for (the filter runs after DynamoDB's `Limit`), so this queries on until it has `limit` + 1 matches (the extra
+ * one proves a next page), the end, or `maxQueries` calls; only a very selective filter over a very large
+ * partition returns a short page, and then still with a cursor to go on. The cursor is the index key of the
+ * last item returned (`keyNames`: the table's and the index's key attributes), refused when it is not of this
+ * partition.
+ */
+export async function queryFilled(
+  ddb: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  partition: { name: string; value: string },
+  keyNames: string[],
+  limit: number,
+  cursor?: string,
+  maxQueries = 10,
+): Promise<Page<Item>> {
+  let start = decodeCursor(cursor);
+  if (start && (start[partition.name] !== partition.value || Object.keys(start).length !== keyNames.length)) {
+    throw new ValidationError([{ field: 'cursor', message: 'does not belong to this list' }]);
+  }
+  const keyOf = (item: Item) => Object.fromEntries(keyNames.map((name) => [name, item[name]]));
+  const matches: Item[] = [];
+  for (let queries = 0; queries < maxQueries; queries++) {
+    const needed = limit + 1 - matches.length;
+    const { Items, LastEvaluatedKey } = await ddb.send(
+      new QueryCommand({
+        ...input,
+        ExclusiveStartKey: start,
+        Limit: input.FilterExpression ? Math.max(needed, 200) : needed,
+      }),
+    );
+    for (const item of Items ?? []) {
+      matches.push(item);
+      if (matches.length > limit) {
+        return { items: matches.slice(0, limit), nextCursor: encodeCursor(keyOf(matches[limit - 1]!)) };
+      }
+    }
+    start = LastEvaluatedKey;
+    if (!start) return { items: matches, nextCursor: null };
+  }
+  return { items: matches, nextCursor: encodeCursor(start) };
+}
+
+/**
+ * What a TransactWriteItems came to: written; lost to concurrent transactions on the same items on every try
+ * (`busy`, nothing written); or cancelled by failed conditions (per part, in order, with the item each part was
+ * checked against when it asked for it with `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`).
+ */
+export type TransactOutcome =
+  | { ok: true }
+  | { busy: true }
+  | { failed: boolean[]; old: Array<Item | undefined> };
+
+/**
+ * One TransactWriteItems. A transaction that loses to a concurrent one on the same item (TransactionConflict:
+ * e.g. many comments added to one task at once, each adding to the task's counter) is tried again after a
+ * random pause (full jitter, growing), within `budgetMs`; a failed condition is never retried.
+ */
+export async function transactWrite(
+  ddb: DynamoDBDocumentClient,
+  parts: NonNullable<TransactWriteCommandInput['TransactItems']>,
+  budgetMs = 5_000,
+): Promise<TransactOutcome> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ddb.send(new TransactWriteCommand({ TransactItems: parts }));
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        return {
+          failed: reasons.map((r) => r.Code === 'ConditionalCheckFailed'),
+          old: reasons.map((r) => (r.Item ? unmarshall(r.Item as Record<string, AttributeValue>) : undefined)),
+        };
+      }
+      if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
+      const wait = Math.random() * Math.min(500, 20 * 2 ** attempt);
+      if (Date.now() + wait - started > budgetMs) return { busy: true };
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }

@@ -1,11 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   TransactWriteCommand,
-  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ProjectChanges } from '#shared/schemas/projects';
+import type { ActivityRecord } from '#functions/domain/activity';
 import { workspaceOf } from '#functions/lib/ids';
 import type { Page } from '#functions/lib/pagination';
 import type {
@@ -16,12 +15,13 @@ import type {
 } from '#functions/domain/projects';
 import { failedConditions, oldItemOf, queryPage } from './dynamo.ts';
 import { readWithMembership } from './workspace-repository.ts';
+import { activityItem } from './activity.ts';
 import { ItemType, keys } from './keys.ts';
 
 /** A filtered page is topped up by further Queries, at most this many in all, before it is answered short. */
 const MAX_QUERIES_PER_PAGE = 10;
 
-const toProject = (item: Record<string, unknown>): ProjectRecord => ({
+export const toProject = (item: Record<string, unknown>): ProjectRecord => ({
   id: item.id as string,
   workspaceId: item.workspaceId as string,
   name: item.name as string,
@@ -150,6 +150,7 @@ export class DynamoProjectRepository implements ProjectRepository {
     changes: ProjectChanges,
     version: number,
     now: string,
+    activity: ActivityRecord,
   ): Promise<ProjectUpdateOutcome> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':now': now, ':one': 1, ':version': version };
@@ -171,33 +172,26 @@ export class DynamoProjectRepository implements ProjectRepository {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
 
-    if (changes.key === undefined || changes.key === previous.key) {
-      try {
-        const { Attributes } = await this.ddb.send(
-          new UpdateCommand({ ...projectUpdate, ReturnValues: 'ALL_NEW' }),
-        );
-        return { ok: toProject(Attributes!) };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const current = oldItemOf(error);
-        return current ? { conflict: toProject(current) } : { missing: true };
-      }
-    }
-
-    // A new key: the project, the new key's guard and the old key's guard change together. The version
+    // The project and its activity (history, change feed) together; a new key also moves its guard. The version
     // condition proves the project still has `previous.key`, so the old guard is this project's own.
+    const newKey = changes.key !== undefined && changes.key !== previous.key ? changes.key : undefined;
     try {
       await this.ddb.send(
         new TransactWriteCommand({
           TransactItems: [
             { Update: projectUpdate },
-            this.keyGuard(previous, changes.key),
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: keys.projectKey(previous.workspaceId, previous.key),
-              },
-            },
+            { Put: { TableName: this.tableName, Item: activityItem(activity) } },
+            ...(newKey
+              ? [
+                  this.keyGuard(previous, newKey),
+                  {
+                    Delete: {
+                      TableName: this.tableName,
+                      Key: keys.projectKey(previous.workspaceId, previous.key),
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       );
@@ -207,10 +201,10 @@ export class DynamoProjectRepository implements ProjectRepository {
         const current = oldItemOf(error, 0) ?? (await this.read(previous));
         return current ? { conflict: toProject(current) } : { missing: true };
       }
-      if (failed?.[1]) return { keyTaken: true };
+      if (failed?.[2]) return { keyTaken: true };
       throw error;
     }
-    // TransactWriteItems returns no attributes: read the project as written.
+    // TransactWriteItems returns no attributes: read the project as written (with counters as they are now).
     const written = await this.read(previous);
     return written ? { ok: toProject(written) } : { missing: true };
   }

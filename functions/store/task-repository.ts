@@ -10,9 +10,17 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TaskFilters, TaskStatus } from '#shared/schemas/tasks';
 import { ConflictError, ValidationError } from '#functions/lib/errors';
+import { parentOf } from '#functions/lib/ids';
 import { decodeCursor, encodeCursor, type Page } from '#functions/lib/pagination';
 import {
+  assignmentsOf,
+  goalDeltas,
   statusIndex,
+  type AcrossRequest,
+  type AcrossResult,
+  type AssignedQuery,
+  type AssignmentRecord,
+  type SprintRef,
   type ActivityRecord,
   type InsertOutcome,
   type ProjectRecord,
@@ -24,7 +32,7 @@ import {
   type WriteOutcome,
 } from '#functions/domain/tasks';
 import { activityItem, toActivity } from './activity.ts';
-import { batchGetAll, queryPage } from './dynamo.ts';
+import { batchGetAll, queryFilled, queryPage } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toMembership } from './workspace-repository.ts';
 
@@ -182,6 +190,73 @@ export function taskUpdate(
   };
 }
 
+/**
+ * Text search (`:q`, lower case) over a task's lower-cased title and description; a description without upper
+ * case is stored once and matched as is (see taskItem).
+ */
+const CONTAINS_Q =
+  '(contains(#titleLower, :q) OR contains(#descriptionLower, :q) OR contains(#description, :q))';
+const Q_NAMES = {
+  '#titleLower': 'titleLower',
+  '#descriptionLower': 'descriptionLower',
+  '#description': 'description',
+};
+
+/** What a part of a task transaction is, to tell which condition failed. */
+type PartKind = 'task' | 'activity' | 'project' | 'goal' | 'other' | { unchanged: string };
+
+/**
+ * The parts that keep a task's followers in step with a change from `before` (undefined: a new task) to
+ * `after`: its "My day" assignment items (put when new or changed, deleted when gone) and its goals' counters
+ * (a goal being linked must exist and not be deleted; one being unlinked only must exist).
+ */
+function followerParts(
+  tableName: string,
+  before: TaskRecord | undefined,
+  after: TaskRecord,
+): Array<{ kind: PartKind; part: TransactParts[number] }> {
+  const parts: Array<{ kind: PartKind; part: TransactParts[number] }> = [];
+  const old = new Map((before ? assignmentsOf(before) : []).map((a) => [a.userId, a]));
+  const next = assignmentsOf(after);
+  for (const assignment of next) {
+    const previous = old.get(assignment.userId);
+    old.delete(assignment.userId);
+    if (previous && JSON.stringify(previous) === JSON.stringify(assignment)) continue;
+    parts.push({ kind: 'other', part: { Put: { TableName: tableName, Item: assignmentItem(assignment) } } });
+  }
+  for (const gone of old.values()) {
+    parts.push({
+      kind: 'other',
+      part: { Delete: { TableName: tableName, Key: keys.assignment(gone.taskId, gone.userId) } },
+    });
+  }
+  for (const delta of goalDeltas(before, after)) {
+    parts.push({
+      kind: 'goal',
+      part: {
+        Update: {
+          TableName: tableName,
+          Key: keys.goal(delta.goalId),
+          UpdateExpression: 'ADD taskCount :tasks, doneCount :done',
+          ConditionExpression:
+            delta.tasks > 0
+              ? 'attribute_exists(PK) AND attribute_not_exists(deletedAt)'
+              : 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':tasks': delta.tasks, ':done': delta.done },
+        },
+      },
+    });
+  }
+  return parts;
+}
+
+const assignmentItem = (assignment: AssignmentRecord): Item => ({
+  ...keys.assignment(assignment.taskId, assignment.userId),
+  ...keys.assignedTo(assignment.userId, assignment.dueDate, assignment.taskId),
+  type: ItemType.Assignment,
+  ...assignment,
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DynamoTaskRepository implements TaskRepository {
@@ -199,6 +274,9 @@ export class DynamoTaskRepository implements TaskRepository {
     for (const id of request.taskIds ?? []) add(keys.task(id));
     for (const id of request.memberIds ?? []) add(keys.member(workspaceId, id));
     for (const id of request.labelIds ?? []) add(keys.label(workspaceId, id));
+    const sprintProject = request.sprintId ? parentOf(request.sprintId) : undefined;
+    if (request.sprintId && sprintProject) add(keys.sprint(sprintProject, request.sprintId));
+    if (request.goalId) add(keys.goal(request.goalId));
     const items = await batchGetAll(this.ddb, this.tableName, [...wanted.values()]);
 
     const result: ReadResult = { tasks: new Map(), memberIds: new Set(), labelIds: new Set() };
@@ -216,6 +294,19 @@ export class DynamoTaskRepository implements TaskRepository {
         result.project = liveProject(item);
       } else if (sk.startsWith(keys.labelPrefix)) {
         result.labelIds.add(item.id as string);
+      } else if (sk.startsWith(keys.sprintPrefix)) {
+        result.sprint = {
+          id: item.id as string,
+          projectId: item.projectId as string,
+          status: item.status as SprintRef['status'],
+        };
+      } else if (item.type === ItemType.Goal) {
+        result.goal = {
+          id: item.id as string,
+          workspaceId: (item.workspaceId as string | undefined) ?? null,
+          ownerId: item.ownerId as string,
+          deleted: Boolean(item.deletedAt),
+        };
       }
     }
     return result;
@@ -314,9 +405,10 @@ export class DynamoTaskRepository implements TaskRepository {
     activity: ActivityRecord,
     seenTaskSeq: number | undefined,
   ): Promise<InsertOutcome> {
-    const outcome = await this.transact(
-      [
-        {
+    const parts: Array<{ kind: PartKind; part: TransactParts[number] }> = [
+      {
+        kind: 'project',
+        part: {
           Update: {
             TableName: this.tableName,
             Key: keys.project(task.workspaceId, task.projectId),
@@ -333,64 +425,83 @@ export class DynamoTaskRepository implements TaskRepository {
             },
           },
         },
-        {
+      },
+      {
+        kind: 'task',
+        part: {
           Put: {
             TableName: this.tableName,
             Item: taskItem(task),
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
-        { Put: { TableName: this.tableName, Item: activityItem(activity) } },
-      ],
-      // Contention is the caller's to handle: it re-reads the project and tries again after a pause.
+      },
+      { kind: 'activity', part: { Put: { TableName: this.tableName, Item: activityItem(activity) } } },
+      ...followerParts(this.tableName, undefined, task),
+    ];
+    // Contention is the caller's to handle: it re-reads the project and tries again after a pause.
+    const outcome = await this.transact(
+      parts.map((p) => p.part),
       0,
     );
     if ('ok' in outcome) return outcome;
-    if ('busy' in outcome || outcome.failed[0]) return { lost: true };
-    throw new Error(`Task ${task.id} already exists`);
+    if ('busy' in outcome) return { lost: true };
+    const failed = parts.find((_, index) => outcome.failed[index])?.kind;
+    if (failed === 'project') return { lost: true };
+    if (failed === 'goal') return { goal: true };
+    throw new Error(`Task ${task.id} could not be inserted: ${JSON.stringify(failed)} failed its condition`);
   }
 
   async write(change: TaskWrite): Promise<WriteOutcome> {
     const { before, after } = change;
-    const parts: TransactParts = [
-      taskUpdate(this.tableName, before, after),
-      { Put: { TableName: this.tableName, Item: activityItem(change.activity) } },
+    const parts: Array<{ kind: PartKind; part: TransactParts[number] }> = [
+      { kind: 'task', part: taskUpdate(this.tableName, before, after) },
+      { kind: 'activity', part: { Put: { TableName: this.tableName, Item: activityItem(change.activity) } } },
     ];
     if (change.taskCountDelta) {
       parts.push({
-        Update: {
-          TableName: this.tableName,
-          Key: keys.project(before.workspaceId, before.projectId),
-          UpdateExpression: 'ADD taskCount :delta',
-          ConditionExpression: PROJECT_WRITABLE,
-          ExpressionAttributeValues: { ':delta': change.taskCountDelta, ':false': false },
+        kind: 'project',
+        part: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.project(before.workspaceId, before.projectId),
+            UpdateExpression: 'ADD taskCount :delta',
+            ConditionExpression: PROJECT_WRITABLE,
+            ExpressionAttributeValues: { ':delta': change.taskCountDelta, ':false': false },
+          },
         },
       });
     }
-    const unchanged = change.unchanged ?? [];
-    for (const { task } of unchanged) {
+    for (const { field, task } of change.unchanged ?? []) {
       const board = boardKeys(task);
       parts.push({
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: keys.task(task.id),
-          ConditionExpression: 'GSI1PK = :pk AND GSI1SK = :sk AND attribute_not_exists(deletedAt)',
-          ExpressionAttributeValues: { ':pk': board.GSI1PK, ':sk': board.GSI1SK },
+        kind: { unchanged: field },
+        part: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: keys.task(task.id),
+            ConditionExpression: 'GSI1PK = :pk AND GSI1SK = :sk AND attribute_not_exists(deletedAt)',
+            ExpressionAttributeValues: { ':pk': board.GSI1PK, ':sk': board.GSI1SK },
+          },
         },
       });
     }
+    parts.push(...followerParts(this.tableName, before, after));
 
-    const outcome = await this.transact(parts, MAX_CONTENTION_RETRIES);
+    const outcome = await this.transact(
+      parts.map((p) => p.part),
+      MAX_CONTENTION_RETRIES,
+    );
     if ('ok' in outcome) return outcome;
     if ('busy' in outcome) throw new ConflictError('The task is being changed by someone else; try again');
     if (outcome.failed[0]) {
       const current = outcome.old[0];
       return { task: current ? toTask(current) : undefined };
     }
-    if (change.taskCountDelta && outcome.failed[2]) return { project: true };
-    const offset = change.taskCountDelta ? 3 : 2;
-    const moved = unchanged.find((_, index) => outcome.failed[offset + index]);
-    if (moved) return { moved: moved.field };
+    const failed = parts.find((_, index) => outcome.failed[index])?.kind;
+    if (failed === 'project') return { project: true };
+    if (failed === 'goal') return { goal: true };
+    if (failed && typeof failed === 'object') return { moved: failed.unchanged };
     throw new Error('A task transaction failed a condition it does not have');
   }
 
@@ -444,15 +555,9 @@ export class DynamoTaskRepository implements TaskRepository {
       conditions.push('#dueDate < :due');
     }
     if (filters.q !== undefined) {
-      Object.assign(names, {
-        '#titleLower': 'titleLower',
-        '#descriptionLower': 'descriptionLower',
-        '#description': 'description',
-      });
+      Object.assign(names, Q_NAMES);
       values[':q'] = filters.q;
-      conditions.push(
-        '(contains(#titleLower, :q) OR contains(#descriptionLower, :q) OR contains(#description, :q))',
-      );
+      conditions.push(CONTAINS_Q);
     }
 
     const matches: Item[] = [];
@@ -528,6 +633,113 @@ export class DynamoTaskRepository implements TaskRepository {
           (phase === 1 || column === undefined || (key.GSI1SK as string).startsWith(column))));
     if (!valid) throw new ValidationError([{ field: 'cursor', message: 'does not belong to this list' }]);
     return fields === 'GSI1PK' ? { phase } : { phase, key };
+  }
+
+  async assigned(
+    userId: string,
+    query: AssignedQuery,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AssignmentRecord>> {
+    const pk = keys.assignedOf(userId);
+    const values: Record<string, unknown> = { ':pk': pk };
+    let keyCondition = 'GSI2PK = :pk';
+    if (query.before !== undefined) {
+      keyCondition += ' AND GSI2SK < :before';
+      values[':before'] = query.before;
+    } else if (query.from !== undefined && query.to !== undefined) {
+      keyCondition += ' AND GSI2SK BETWEEN :from AND :to';
+      values[':from'] = `${query.from}#`;
+      values[':to'] = `${query.to}#~`;
+    }
+    let filter: string;
+    if (query.status !== undefined) {
+      filter = '#status = :status';
+      values[':status'] = query.status;
+    } else {
+      filter = 'NOT #status IN (:done, :archived)';
+      values[':done'] = 'done';
+      values[':archived'] = 'archived';
+    }
+    const page = await queryFilled(
+      this.ddb,
+      {
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: keyCondition,
+        FilterExpression: filter,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+      },
+      { name: 'GSI2PK', value: pk },
+      ['PK', 'SK', 'GSI2PK', 'GSI2SK'],
+      limit,
+      cursor,
+    );
+    return {
+      items: page.items.map((item) => ({
+        taskId: item.taskId as string,
+        userId: item.userId as string,
+        workspaceId: item.workspaceId as string,
+        projectId: item.projectId as string,
+        dueDate: (item.dueDate as string | undefined) ?? null,
+        status: item.status as TaskStatus,
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async readAcross(userId: string, refs: AcrossRequest): Promise<AcrossResult> {
+    const wanted = new Map<string, Record<string, string>>();
+    const add = (key: Record<string, string>) => wanted.set(`${key.PK}|${key.SK}`, key);
+    for (const id of refs.taskIds) add(keys.task(id));
+    for (const id of refs.workspaceIds) add(keys.member(id, userId));
+    for (const { workspaceId, projectId } of refs.projects) add(keys.project(workspaceId, projectId));
+    const result: AcrossResult = { tasks: new Map(), memberOf: new Set(), projects: new Map() };
+    if (wanted.size === 0) return result;
+    for (const item of await batchGetAll(this.ddb, this.tableName, [...wanted.values()])) {
+      if (item.type === ItemType.Task) result.tasks.set(item.id as string, toTask(item));
+      else if (item.type === ItemType.Member) result.memberOf.add(toMembership(item).workspaceId);
+      else if (item.type === ItemType.Project) {
+        const project = liveProject(item);
+        if (project) result.projects.set(project.id, project);
+      }
+    }
+    return result;
+  }
+
+  async search(workspaceId: string, q: string, limit: number, cursor?: string): Promise<Page<TaskRecord>> {
+    const pk = keys.tasksOfWorkspace(workspaceId);
+    const page = await queryFilled(
+      this.ddb,
+      {
+        TableName: this.tableName,
+        IndexName: 'GSI3',
+        KeyConditionExpression: 'GSI3PK = :pk',
+        FilterExpression: CONTAINS_Q,
+        ExpressionAttributeNames: Q_NAMES,
+        ExpressionAttributeValues: { ':pk': pk, ':q': q },
+        ScanIndexForward: false,
+      },
+      { name: 'GSI3PK', value: pk },
+      ['PK', 'SK', 'GSI3PK', 'GSI3SK'],
+      limit,
+      cursor,
+    );
+    return { items: page.items.map(toTask), nextCursor: page.nextCursor };
+  }
+
+  async changes(projectId: string, fromId: string, limit: number) {
+    const { Items, LastEvaluatedKey } = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK >= :from',
+        ExpressionAttributeValues: { ':pk': keys.activityOf(projectId), ':from': fromId },
+        Limit: limit,
+      }),
+    );
+    return { items: (Items ?? []).map(toActivity), hasMore: LastEvaluatedKey !== undefined };
   }
 
   async taskActivity(taskId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>> {

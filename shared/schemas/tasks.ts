@@ -24,8 +24,16 @@ const CHILD_ID = new RegExp(`^${ULID}\\.${ULID}$`);
 export const taskStatusSchema = z.enum(TASK_STATUSES);
 export const taskPrioritySchema = z.enum(TASK_PRIORITIES);
 
-/** An id of something inside a workspace (task, project, label, sprint, workspace goal). */
+/** An id of something inside a workspace (task, project, label, workspace goal). */
 export const inWorkspaceIdSchema = z.string().regex(CHILD_ID, 'is not a valid id');
+
+/** A sprint id: `<projectId>.<ulid>` (it names its project). */
+export const sprintIdSchema = z
+  .string()
+  .regex(new RegExp(`^${ULID}\\.${ULID}\\.${ULID}$`), 'is not a sprint id');
+
+/** A goal id: a workspace goal's `<workspaceId>.<ulid>` or a personal goal's plain ULID. */
+export const goalIdSchema = z.string().regex(new RegExp(`^(${ULID}\\.)?${ULID}$`), 'is not a goal id');
 
 /** A user id (the Cognito `sub`). */
 export const userIdSchema = z
@@ -59,8 +67,8 @@ const taskFields = {
   dueDate: isoDateSchema.nullable(),
   assigneeIds: idList(userIdSchema, MAX_ASSIGNEES),
   labelIds: idList(inWorkspaceIdSchema, MAX_LABELS),
-  sprintId: inWorkspaceIdSchema.nullable(),
-  goalId: inWorkspaceIdSchema.nullable(),
+  sprintId: sprintIdSchema.nullable(),
+  goalId: goalIdSchema.nullable(),
   parentId: inWorkspaceIdSchema.nullable(),
 };
 
@@ -127,7 +135,7 @@ export const taskFiltersShape = {
   status: taskStatusSchema.optional(),
   assigneeId: userIdSchema.optional(),
   labelId: inWorkspaceIdSchema.optional(),
-  sprintId: z.union([z.literal('none'), inWorkspaceIdSchema]).optional(),
+  sprintId: z.union([z.literal('none'), sprintIdSchema]).optional(),
   dueBefore: isoDateSchema.optional(),
   q: z.string().trim().min(1).max(TITLE_MAX).optional(),
   includeDeleted: z
@@ -137,6 +145,30 @@ export const taskFiltersShape = {
 };
 export const taskFiltersSchema = z.strictObject(taskFiltersShape);
 export type TaskFilters = z.infer<typeof taskFiltersSchema>;
+
+/**
+ * `GET /api/me/tasks`: tasks assigned to the caller across workspaces, by due date (undated last). `due` is
+ * relative to the caller's time zone (profile): `today`, `overdue` (before today), `week` (today and the next 6
+ * days), `all` (default). Without `status`, done and archived tasks are left out (the view is about work to do).
+ */
+export const MY_TASKS_DUE = ['today', 'overdue', 'week', 'all'] as const;
+export const myTasksQuerySchema = z.strictObject({
+  due: z.enum(MY_TASKS_DUE).default('all'),
+  status: taskStatusSchema.optional(),
+});
+export type MyTasksQuery = z.infer<typeof myTasksQuerySchema>;
+
+/** `GET /api/workspaces/{workspaceId}/search?q=`: title or description contains `q`, case-insensitively. */
+export const searchQuerySchema = z.strictObject({
+  q: z.string().trim().min(1, 'must not be blank').max(TITLE_MAX),
+});
+
+/** `GET /api/projects/{projectId}/changes?since=`: `since` inclusive; at most `limit` (1..500, default 200) events. */
+export const CHANGES_MAX = 500;
+export const changesQuerySchema = z.strictObject({
+  since: z.iso.datetime({ offset: true }),
+  limit: z.coerce.number().int().min(1).max(CHANGES_MAX).default(200),
+});
 
 export interface Task {
   id: string;
@@ -203,4 +235,47 @@ export interface Activity {
   entityType: EntityType;
   entityId: string;
   changes: Record<string, FieldChange>;
+}
+
+/** Event types of the change feed (and of the WebSocket), by entity and action. */
+export type ChangeType =
+  | 'TASK_CREATED'
+  | 'TASK_UPDATED'
+  | 'TASK_MOVED'
+  | 'TASK_DELETED'
+  | 'TASK_RESTORED'
+  | 'COMMENT_CREATED'
+  | 'COMMENT_UPDATED'
+  | 'COMMENT_DELETED'
+  | 'SUBTASK_CHANGED'
+  | 'PROJECT_UPDATED'
+  | 'SPRINT_UPDATED';
+
+/**
+ * One event of `GET /api/projects/{projectId}/changes`: `data` is the object after the change, null when the
+ * change deleted it (then `entityType` and `entityId` say what went).
+ */
+export interface ChangeEvent {
+  id: string;
+  type: ChangeType;
+  projectId: string;
+  entityType: EntityType;
+  entityId: string;
+  taskId: string | null;
+  action: ActivityAction;
+  actorId: string;
+  at: string;
+  version?: number;
+  changes: Record<string, FieldChange>;
+  data: unknown;
+}
+
+/**
+ * The change feed's answer. Pass `until` as the next `since`. Events are in time order; `since` is inclusive,
+ * so an event may come twice across calls: clients apply each `id` once. `hasMore`: call again at once.
+ */
+export interface ChangesPage {
+  items: ChangeEvent[];
+  until: string;
+  hasMore: boolean;
 }
