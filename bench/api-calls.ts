@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { httpRoutes, routeKeyOf } from '../shared/routes.ts';
 import { spawnLocalStack } from '../infra/local/spawn.ts';
 import type { LocalOutputs } from '../infra/local/stack.ts';
 import { signUpLocalUser, type LocalUser } from '../test/users.ts';
@@ -62,78 +63,285 @@ export async function apiCalls(root: string): Promise<void> {
     const o = stack.outputs;
     const [owner, invitee] = await Promise.all([signUpLocalUser(o, 'Owner'), signUpLocalUser(o, 'Invitee')]);
     const steps: Step[] = [];
+    const as = (user: LocalUser) => ({ user });
+    const post = (user: LocalUser, body: unknown) => ({ method: 'POST', user, body });
+    const patch = (user: LocalUser, body: unknown) => ({ method: 'PATCH', user, body });
+    const del = (user: LocalUser) => ({ method: 'DELETE', user });
     await call(o, steps, 'GET /api/health', '/health');
-    await call(o, steps, 'GET /api/me', '/me', { user: owner });
-    await call(o, steps, 'PATCH /api/me', '/me', {
-      method: 'PATCH',
-      user: owner,
-      body: { timezone: 'Europe/Paris' },
-    });
-    const ws = await call(o, steps, 'POST /api/workspaces', '/workspaces', {
-      method: 'POST',
-      user: owner,
-      body: { name: 'Bench' },
-    });
-    await call(o, steps, 'GET /api/workspaces', '/workspaces', { user: owner });
-    await call(o, steps, 'GET /api/workspaces/{id}', `/workspaces/${ws.id}`, { user: owner });
-    await call(o, steps, 'PATCH /api/workspaces/{id}', `/workspaces/${ws.id}`, {
-      method: 'PATCH',
-      user: owner,
-      body: { name: 'Bench 2', version: 1 },
-    });
-    await call(o, steps, 'POST .../invitations', `/workspaces/${ws.id}/invitations`, {
-      method: 'POST',
-      user: owner,
-      body: { email: invitee.email, role: 'member' },
-    });
-    await call(o, steps, 'GET .../invitations', `/workspaces/${ws.id}/invitations`, { user: owner });
+    await call(o, steps, 'GET /api/me', '/me', as(owner));
+    await call(o, steps, 'PATCH /api/me', '/me', patch(owner, { timezone: 'Europe/Paris' }));
+    const ws = await call(o, steps, 'POST /api/workspaces', '/workspaces', post(owner, { name: 'Bench' }));
+    await call(o, steps, 'GET /api/workspaces', '/workspaces', as(owner));
+    await call(o, steps, 'GET /api/workspaces/{workspaceId}', `/workspaces/${ws.id}`, as(owner));
+    await call(
+      o,
+      steps,
+      'PATCH /api/workspaces/{workspaceId}',
+      `/workspaces/${ws.id}`,
+      patch(owner, { name: 'Bench 2', version: 1 }),
+    );
+    const invitation = await call(
+      o,
+      steps,
+      'POST /api/workspaces/{workspaceId}/invitations',
+      `/workspaces/${ws.id}/invitations`,
+      post(owner, { email: invitee.email, role: 'member' }),
+    );
+    await call(
+      o,
+      steps,
+      'GET /api/workspaces/{workspaceId}/invitations',
+      `/workspaces/${ws.id}/invitations`,
+      as(owner),
+    );
     const token = await latestMailToken(o, invitee.email);
     await call(o, steps, 'POST /api/invitations/{token}/accept', `/invitations/${token}/accept`, {
       method: 'POST',
       user: invitee,
     });
-    await call(o, steps, 'GET .../members', `/workspaces/${ws.id}/members`, { user: owner });
-    await call(o, steps, 'PATCH .../members/{userId}', `/workspaces/${ws.id}/members/${invitee.userId}`, {
-      method: 'PATCH',
-      user: owner,
-      body: { role: 'admin' },
-    });
-    const project = await call(o, steps, 'POST .../projects', `/workspaces/${ws.id}/projects`, {
-      method: 'POST',
-      user: owner,
-      body: { name: 'Bench', key: 'BEN' },
-    });
-    await call(o, steps, 'GET .../projects', `/workspaces/${ws.id}/projects`, { user: owner });
-    await call(o, steps, 'GET /api/projects/{id}', `/projects/${project.id}`, { user: owner });
-    await call(o, steps, 'PATCH /api/projects/{id}', `/projects/${project.id}`, {
-      method: 'PATCH',
-      user: owner,
-      body: { name: 'Bench 2', version: 1 },
-    });
-    const label = await call(o, steps, 'POST .../labels', `/workspaces/${ws.id}/labels`, {
-      method: 'POST',
-      user: owner,
-      body: { name: 'bug', color: '#ff0000' },
-    });
-    await call(o, steps, 'GET .../labels', `/workspaces/${ws.id}/labels`, { user: owner });
-    await call(o, steps, 'PATCH /api/labels/{id}', `/labels/${label.id}`, {
-      method: 'PATCH',
-      user: owner,
-      body: { name: 'defect', version: 1 },
-    });
-    await call(o, steps, 'DELETE /api/labels/{id}', `/labels/${label.id}`, { method: 'DELETE', user: owner });
-    await call(o, steps, 'DELETE /api/projects/{id}', `/projects/${project.id}?version=2`, {
-      method: 'DELETE',
-      user: owner,
-    });
-    await call(o, steps, 'DELETE .../members/{userId}', `/workspaces/${ws.id}/members/${invitee.userId}`, {
-      method: 'DELETE',
-      user: owner,
-    });
-    await call(o, steps, 'DELETE /api/workspaces/{id}', `/workspaces/${ws.id}`, {
-      method: 'DELETE',
-      user: owner,
-    });
+    const other = await call(
+      o,
+      steps,
+      'POST /api/workspaces/{workspaceId}/invitations',
+      `/workspaces/${ws.id}/invitations`,
+      post(owner, { email: 'nobody@example.com', role: 'viewer' }),
+    );
+    await call(o, steps, 'DELETE /api/invitations/{invitationId}', `/invitations/${other.id}`, del(owner));
+    void invitation;
+    await call(
+      o,
+      steps,
+      'GET /api/workspaces/{workspaceId}/members',
+      `/workspaces/${ws.id}/members`,
+      as(owner),
+    );
+    await call(
+      o,
+      steps,
+      'PATCH /api/workspaces/{workspaceId}/members/{userId}',
+      `/workspaces/${ws.id}/members/${invitee.userId}`,
+      patch(owner, { role: 'admin' }),
+    );
+    const project = await call(
+      o,
+      steps,
+      'POST /api/workspaces/{workspaceId}/projects',
+      `/workspaces/${ws.id}/projects`,
+      post(owner, { name: 'Bench', key: 'BEN' }),
+    );
+    await call(
+      o,
+      steps,
+      'GET /api/workspaces/{workspaceId}/projects',
+      `/workspaces/${ws.id}/projects`,
+      as(owner),
+    );
+    await call(o, steps, 'GET /api/projects/{projectId}', `/projects/${project.id}`, as(owner));
+    await call(
+      o,
+      steps,
+      'PATCH /api/projects/{projectId}',
+      `/projects/${project.id}`,
+      patch(owner, { name: 'Bench 2', version: 1 }),
+    );
+    const label = await call(
+      o,
+      steps,
+      'POST /api/workspaces/{workspaceId}/labels',
+      `/workspaces/${ws.id}/labels`,
+      post(owner, { name: 'bug', color: '#ff0000' }),
+    );
+    await call(
+      o,
+      steps,
+      'GET /api/workspaces/{workspaceId}/labels',
+      `/workspaces/${ws.id}/labels`,
+      as(owner),
+    );
+    await call(
+      o,
+      steps,
+      'PATCH /api/labels/{labelId}',
+      `/labels/${label.id}`,
+      patch(owner, { name: 'defect', version: 1 }),
+    );
+
+    // Tasks and what hangs off them.
+    const sprint = await call(
+      o,
+      steps,
+      'POST /api/projects/{projectId}/sprints',
+      `/projects/${project.id}/sprints`,
+      post(owner, { name: 'Sprint 1', startDate: '2026-03-02', endDate: '2026-03-13' }),
+    );
+    const goal = await call(
+      o,
+      steps,
+      'POST /api/goals',
+      '/goals',
+      post(owner, { title: 'Launch', workspaceId: ws.id }),
+    );
+    const first = await call(
+      o,
+      steps,
+      'POST /api/projects/{projectId}/tasks',
+      `/projects/${project.id}/tasks`,
+      post(owner, { title: 'First' }),
+    );
+    const task = await call(
+      o,
+      steps,
+      'POST /api/projects/{projectId}/tasks',
+      `/projects/${project.id}/tasks`,
+      post(owner, {
+        title: 'Bench task',
+        assigneeIds: [owner.userId],
+        labelIds: [label.id],
+        sprintId: sprint.id,
+        goalId: goal.id,
+        dueDate: '2026-03-05',
+        storyPoints: 3,
+      }),
+    );
+    await call(o, steps, 'GET /api/projects/{projectId}/tasks', `/projects/${project.id}/tasks`, as(owner));
+    await call(o, steps, 'GET /api/tasks/{taskId}', `/tasks/${task.id}`, as(owner));
+    await call(
+      o,
+      steps,
+      'PATCH /api/tasks/{taskId}',
+      `/tasks/${task.id}`,
+      patch(owner, { version: 1, priority: 'high' }),
+    );
+    await call(
+      o,
+      steps,
+      'POST /api/tasks/{taskId}/move',
+      `/tasks/${task.id}/move`,
+      post(owner, { version: 2, status: 'todo', beforeId: null, afterId: first.id }),
+    );
+    await call(o, steps, 'DELETE /api/tasks/{taskId}', `/tasks/${first.id}?version=1`, del(owner));
+    await call(o, steps, 'POST /api/tasks/{taskId}/restore', `/tasks/${first.id}/restore`, post(owner, {}));
+    await call(o, steps, 'GET /api/tasks/{taskId}/activity', `/tasks/${task.id}/activity`, as(owner));
+    await call(
+      o,
+      steps,
+      'GET /api/projects/{projectId}/activity',
+      `/projects/${project.id}/activity`,
+      as(owner),
+    );
+    await call(
+      o,
+      steps,
+      'GET /api/projects/{projectId}/changes',
+      `/projects/${project.id}/changes?since=2026-01-01T00:00:00Z`,
+      as(owner),
+    );
+    await call(
+      o,
+      steps,
+      'GET /api/workspaces/{workspaceId}/search',
+      `/workspaces/${ws.id}/search?q=bench`,
+      as(owner),
+    );
+    await call(o, steps, 'GET /api/me/tasks', '/me/tasks', as(owner));
+    const subtask = await call(
+      o,
+      steps,
+      'POST /api/tasks/{taskId}/subtasks',
+      `/tasks/${task.id}/subtasks`,
+      post(owner, { title: 'Step 1' }),
+    );
+    await call(
+      o,
+      steps,
+      'POST /api/tasks/{taskId}/subtasks',
+      `/tasks/${task.id}/subtasks`,
+      post(owner, { items: [{ title: 'Step 2' }, { title: 'Step 3' }] }),
+    );
+    await call(o, steps, 'GET /api/tasks/{taskId}/subtasks', `/tasks/${task.id}/subtasks`, as(owner));
+    await call(
+      o,
+      steps,
+      'PATCH /api/subtasks/{subtaskId}',
+      `/subtasks/${subtask.id}`,
+      patch(owner, { version: 1, done: true }),
+    );
+    await call(o, steps, 'DELETE /api/subtasks/{subtaskId}', `/subtasks/${subtask.id}?version=2`, del(owner));
+    const comment = await call(
+      o,
+      steps,
+      'POST /api/tasks/{taskId}/comments',
+      `/tasks/${task.id}/comments`,
+      post(owner, { body: 'Looks good' }),
+    );
+    await call(o, steps, 'GET /api/tasks/{taskId}/comments', `/tasks/${task.id}/comments`, as(owner));
+    await call(
+      o,
+      steps,
+      'PATCH /api/comments/{commentId}',
+      `/comments/${comment.id}`,
+      patch(owner, { version: 1, body: 'Looks great' }),
+    );
+    await call(o, steps, 'DELETE /api/comments/{commentId}', `/comments/${comment.id}?version=2`, del(owner));
+    await call(
+      o,
+      steps,
+      'GET /api/projects/{projectId}/sprints',
+      `/projects/${project.id}/sprints`,
+      as(owner),
+    );
+    await call(o, steps, 'GET /api/sprints/{sprintId}', `/sprints/${sprint.id}`, as(owner));
+    await call(
+      o,
+      steps,
+      'PATCH /api/sprints/{sprintId}',
+      `/sprints/${sprint.id}`,
+      patch(owner, { version: 1, status: 'active' }),
+    );
+    await call(o, steps, 'GET /api/sprints/{sprintId}/burndown', `/sprints/${sprint.id}/burndown`, as(owner));
+    await call(
+      o,
+      steps,
+      'GET /api/projects/{projectId}/velocity',
+      `/projects/${project.id}/velocity`,
+      as(owner),
+    );
+    const planned = await call(
+      o,
+      steps,
+      'POST /api/projects/{projectId}/sprints',
+      `/projects/${project.id}/sprints`,
+      post(owner, { name: 'Sprint 2', startDate: '2026-03-16', endDate: '2026-03-27' }),
+    );
+    await call(o, steps, 'DELETE /api/sprints/{sprintId}', `/sprints/${planned.id}?version=1`, del(owner));
+    await call(o, steps, 'GET /api/goals', `/goals?workspaceId=${ws.id}`, as(owner));
+    await call(o, steps, 'GET /api/goals/{goalId}', `/goals/${goal.id}`, as(owner));
+    await call(
+      o,
+      steps,
+      'PATCH /api/goals/{goalId}',
+      `/goals/${goal.id}`,
+      patch(owner, { version: 1, title: 'Launch v1' }),
+    );
+    await call(
+      o,
+      steps,
+      'GET /api/workspaces/{workspaceId}/export',
+      `/workspaces/${ws.id}/export`,
+      as(owner),
+    );
+    await call(o, steps, 'DELETE /api/goals/{goalId}', `/goals/${goal.id}?version=2`, del(owner));
+
+    await call(o, steps, 'DELETE /api/labels/{labelId}', `/labels/${label.id}`, del(owner));
+    await call(o, steps, 'DELETE /api/projects/{projectId}', `/projects/${project.id}?version=2`, del(owner));
+    await call(
+      o,
+      steps,
+      'DELETE /api/workspaces/{workspaceId}/members/{userId}',
+      `/workspaces/${ws.id}/members/${invitee.userId}`,
+      del(owner),
+    );
+    await call(o, steps, 'DELETE /api/workspaces/{workspaceId}', `/workspaces/${ws.id}`, del(owner));
 
     console.log(
       '\n## DynamoDB requests per API call (incl. the rate-limit UpdateItem on signed-in requests)',
@@ -144,9 +352,17 @@ export async function apiCalls(root: string): Promise<void> {
         .map(([op, n]) => `${op}${n > 1 ? ` x${n}` : ''}`)
         .join(', ');
       console.log(
-        `${step.route.padEnd(40)} ${String(step.status).padEnd(4)} ${String(total).padStart(2)}  ${detail}`,
+        `${step.route.padEnd(58)} ${String(step.status).padEnd(4)} ${String(total).padStart(2)}  ${detail}`,
       );
     }
+    const measured = new Set(steps.map((s) => s.route));
+    const missing = httpRoutes.map(routeKeyOf).filter((route) => !measured.has(route));
+    if (missing.length) console.log(`\nNot measured: ${missing.join(', ')}`);
+    const failed = steps.filter((s) => s.status >= 400);
+    if (failed.length)
+      console.log(
+        `\nFailed (the figures of these are not meaningful): ${failed.map((s) => `${s.route} ${s.status}`).join(', ')}`,
+      );
   } finally {
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ describe('the roles table', () => {
     ['task.write', ['owner', 'admin', 'member']],
     ['task.delete.any', ['owner', 'admin']],
     ['comment.delete.any', ['owner', 'admin']],
+    ['workspace.export', ['owner', 'admin']],
   ];
 
   it.each(table)('%s is allowed to exactly %j', (action, allowed) => {

@@ -13,7 +13,8 @@ export type Action =
   | 'project.manage'
   | 'task.write'
   | 'task.delete.any'
-  | 'comment.delete.any';
+  | 'comment.delete.any'
+  | 'workspace.export';
 
 const ALLOWED: Record<Action, readonly Role[]> = {
   'workspace.read': ['owner', 'admin', 'member', 'viewer'],
@@ -25,6 +26,7 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'task.write': ['owner', 'admin', 'member'],
   'task.delete.any': ['owner', 'admin'],
   'comment.delete.any': ['owner', 'admin'],
+  'workspace.export': ['owner', 'admin'],
 };
 
 export function can(role: Role, action: Action): boolean {

@@ -67,6 +67,15 @@ const view = (workspace: WorkspaceRecord, role: Role): Workspace => ({
   version: workspace.version,
 });
 
+/** The API's shape of a member: the profile's name, else the local part of the email. */
+export const memberView = (m: MembershipRecord, name: string | undefined): Member => ({
+  userId: m.userId,
+  email: m.email,
+  name: name ?? m.email.split('@')[0] ?? m.email,
+  role: m.role,
+  joinedAt: m.joinedAt,
+});
+
 export class WorkspaceService {
   constructor(
     private readonly repository: WorkspaceRepository,
@@ -142,13 +151,7 @@ export class WorkspaceService {
     const page = await this.repository.members(workspaceId, limit, cursor);
     const names = await this.profiles.names(page.items.map((m) => m.userId));
     return {
-      items: page.items.map((m) => ({
-        userId: m.userId,
-        email: m.email,
-        name: names.get(m.userId) ?? m.email.split('@')[0] ?? m.email,
-        role: m.role,
-        joinedAt: m.joinedAt,
-      })),
+      items: page.items.map((m) => memberView(m, names.get(m.userId))),
       nextCursor: page.nextCursor,
     };
   }

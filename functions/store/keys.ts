@@ -91,6 +91,8 @@ export const keys = {
     GSI1SK: activityId,
   }),
   activityOf: (projectId: string) => `PROJECT#${projectId}#ACTIVITY`,
+  /** The partition of a project's own items (its sprints, its project and sprint activity): the export reads it. */
+  projectItemsOf: (projectId: string) => `PROJECT#${projectId}`,
   /** An activity of a project itself or of a sprint (task, subtask and comment activity is in the task). */
   projectOwnActivity: (projectId: string, activityId: string) => ({
     PK: `PROJECT#${projectId}`,
@@ -130,7 +132,10 @@ export const keys = {
   /** GSI1: a user's personal goals, a workspace's goals; creation order. */
   personalGoal: (userId: string, goalId: string) => ({ GSI1PK: `USER#${userId}#GOALS`, GSI1SK: goalId }),
   personalGoalsOf: (userId: string) => `USER#${userId}#GOALS`,
-  workspaceGoal: (workspaceId: string, goalId: string) => ({ GSI1PK: `WS#${workspaceId}#GOALS`, GSI1SK: goalId }),
+  workspaceGoal: (workspaceId: string, goalId: string) => ({
+    GSI1PK: `WS#${workspaceId}#GOALS`,
+    GSI1SK: goalId,
+  }),
   workspaceGoalsOf: (workspaceId: string) => `WS#${workspaceId}#GOALS`,
   /** A fixed-window request counter (one per subject and window). */
   rateCounter: (subject: string, windowStart: number) => ({ PK: `RATE#${subject}#${windowStart}`, SK: '#' }),

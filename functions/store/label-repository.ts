@@ -17,7 +17,7 @@ import { failedConditions, oldItemOf, queryAll } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { readWithMembership } from './workspace-repository.ts';
 
-const toLabel = (item: Record<string, unknown>): LabelRecord => ({
+export const toLabel = (item: Record<string, unknown>): LabelRecord => ({
   id: item.id as string,
   workspaceId: item.workspaceId as string,
   name: item.name as string,

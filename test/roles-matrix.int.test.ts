@@ -1,0 +1,517 @@
+import { httpRoutes, routeKeyOf } from '#shared/routes';
+import {
+  addMember,
+  api,
+  expectErrorShape,
+  invitationToken as tokenOf,
+  mailTo,
+  signUpUser,
+  uniqueIp,
+  type ApiResult,
+  type TestUser,
+} from './support.ts';
+
+/**
+ * The roles table of the contract as a matrix: every route of the route table × owner, admin, member, viewer,
+ * a non-member and no token, each answered with the contract's status (2xx where the role may, 403 where a
+ * member's role may not, 404 for a non-member, who must not learn the thing exists, 401 without a token).
+ *
+ * Fixtures come from "setup" owners (a pool, so no one passes the 100 requests a minute); a route that changes
+ * or removes its target gets a fresh target for each caller allowed to succeed. A route missing from CASES
+ * fails the first test: a new route cannot skip the matrix.
+ */
+
+type Who = 'owner' | 'admin' | 'member' | 'viewer' | 'outsider' | 'anonymous';
+const CALLERS: Who[] = ['owner', 'admin', 'member', 'viewer', 'outsider', 'anonymous'];
+
+/** What each caller gets: 'ok' = any 2xx. */
+type Outcome = 'ok' | 403 | 404 | 401;
+type Expectation = Record<Who, Outcome>;
+
+const anyMember: Expectation = {
+  owner: 'ok',
+  admin: 'ok',
+  member: 'ok',
+  viewer: 'ok',
+  outsider: 404,
+  anonymous: 401,
+};
+const writers: Expectation = { ...anyMember, viewer: 403 };
+const managers: Expectation = { ...writers, member: 403 };
+const ownerOnly: Expectation = { ...managers, admin: 403 };
+const anyoneSignedIn: Expectation = { ...anyMember, outsider: 'ok' };
+
+interface Request {
+  path: string;
+  method?: string;
+  body?: unknown;
+  fromIp?: string;
+}
+
+interface Case {
+  expect: Expectation;
+  /** The request `who` makes; may build a fresh target first (through setup users). */
+  request: (who: Who) => Promise<Request>;
+}
+
+interface Obj {
+  id: string;
+  version: number;
+}
+
+let users: Record<Exclude<Who, 'anonymous'>, TestUser>;
+let setupPool: TestUser[];
+let turn = 0;
+/** Setup users take turns, so each stays under the per-user limit. */
+const setup = () => setupPool[turn++ % setupPool.length]!;
+
+let ws: string;
+let projectId: string;
+let taskId: string;
+let labelId: string;
+let sprintId: string;
+let goalId: string;
+let subtaskId: string;
+let commentByMember: string;
+
+async function make<T = Obj>(user: TestUser, path: string, body: unknown): Promise<T> {
+  const res = await api<T>(path, { method: 'POST', token: user.idToken, body });
+  if (res.status !== 201) throw new Error(`setup ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+async function read<T = Obj>(path: string): Promise<T> {
+  const res = await api<T>(path, { token: setup().idToken });
+  if (res.status !== 200) throw new Error(`setup GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+let keyCount = 0;
+const freshKey = () =>
+  `RM${String.fromCharCode(65 + (keyCount % 26))}${String.fromCharCode(65 + Math.floor(keyCount++ / 26))}`;
+const freshProject = () => make(setup(), `/workspaces/${ws}/projects`, { name: 'Fresh', key: freshKey() });
+const freshTask = () => make(setup(), `/projects/${projectId}/tasks`, { title: 'Fresh task' });
+const freshLabel = () =>
+  make(setup(), `/workspaces/${ws}/labels`, { name: `L${Math.random()}`.slice(0, 20), color: '#336699' });
+const freshSprint = () =>
+  make(setup(), `/projects/${projectId}/sprints`, {
+    name: 'Fresh',
+    startDate: '2026-05-01',
+    endDate: '2026-05-14',
+  });
+const freshComment = (author: TestUser) =>
+  make(author, `/tasks/${taskId}/comments`, { body: 'Fresh comment' });
+const freshGoal = (author: TestUser) => make(author, '/goals', { title: 'Fresh goal', workspaceId: ws });
+const freshSubtask = () => make(setup(), `/tasks/${taskId}/subtasks`, { title: 'Fresh subtask' });
+
+/** A target per caller allowed to succeed (it changes or goes); one shared target for everyone else. */
+function perSuccess<T>(expectation: Expectation, fresh: () => Promise<T>, shared: () => T) {
+  return async (who: Who) => (expectation[who] === 'ok' ? fresh() : shared());
+}
+
+const CASES: Record<string, Case> = {
+  'GET /api/health': {
+    expect: { ...anyoneSignedIn, anonymous: 'ok' },
+    request: async () => ({ path: '/health' }),
+  },
+  'GET /api/me': { expect: anyoneSignedIn, request: async () => ({ path: '/me' }) },
+  'PATCH /api/me': {
+    expect: anyoneSignedIn,
+    request: async () => ({ path: '/me', method: 'PATCH', body: { timezone: 'Europe/Berlin' } }),
+  },
+  'GET /api/me/tasks': { expect: anyoneSignedIn, request: async () => ({ path: '/me/tasks' }) },
+  'POST /api/workspaces': {
+    expect: anyoneSignedIn,
+    request: async () => ({ path: '/workspaces', method: 'POST', body: { name: 'Mine' } }),
+  },
+  'GET /api/workspaces': { expect: anyoneSignedIn, request: async () => ({ path: '/workspaces' }) },
+  'GET /api/workspaces/{workspaceId}': {
+    expect: anyMember,
+    request: async () => ({ path: `/workspaces/${ws}` }),
+  },
+  'PATCH /api/workspaces/{workspaceId}': {
+    expect: ownerOnly,
+    request: async () => {
+      const { version } = await read(`/workspaces/${ws}`);
+      return { path: `/workspaces/${ws}`, method: 'PATCH', body: { name: 'Renamed', version } };
+    },
+  },
+  // Run last (see the test): the owner's call removes the workspace.
+  'DELETE /api/workspaces/{workspaceId}': {
+    expect: ownerOnly,
+    request: async () => ({ path: `/workspaces/${ws}`, method: 'DELETE' }),
+  },
+  'GET /api/workspaces/{workspaceId}/members': {
+    expect: anyMember,
+    request: async () => ({ path: `/workspaces/${ws}/members` }),
+  },
+  'PATCH /api/workspaces/{workspaceId}/members/{userId}': {
+    expect: managers,
+    // The viewer's own role, set to what it is: allowed callers change nothing others depend on.
+    request: async () => ({
+      path: `/workspaces/${ws}/members/${users.viewer.userId}`,
+      method: 'PATCH',
+      body: { role: 'viewer' },
+    }),
+  },
+  'DELETE /api/workspaces/{workspaceId}/members/{userId}': {
+    expect: managers,
+    request: perSuccess(
+      managers,
+      async () => ({
+        path: `/workspaces/${ws}/members/${(await addMember(setup(), ws, 'member')).userId}`,
+        method: 'DELETE',
+      }),
+      // Not the caller's own membership: anyone may leave a workspace.
+      () => ({ path: `/workspaces/${ws}/members/${users.admin.userId}`, method: 'DELETE' }),
+    ),
+  },
+  'POST /api/workspaces/{workspaceId}/invitations': {
+    expect: managers,
+    request: async () => ({
+      path: `/workspaces/${ws}/invitations`,
+      method: 'POST',
+      body: { email: `invitee-${Math.random().toString(36).slice(2)}@example.com`, role: 'member' },
+    }),
+  },
+  'GET /api/workspaces/{workspaceId}/invitations': {
+    expect: managers,
+    request: async () => ({ path: `/workspaces/${ws}/invitations` }),
+  },
+  'DELETE /api/invitations/{invitationId}': {
+    expect: managers,
+    request: async () => {
+      const invitation = await make(setup(), `/workspaces/${ws}/invitations`, {
+        email: `revoke-${Math.random().toString(36).slice(2)}@example.com`,
+        role: 'viewer',
+      });
+      return { path: `/invitations/${invitation.id}`, method: 'DELETE' };
+    },
+  },
+  // An invitation is accepted by the person it names: anyone else, member or not, is refused.
+  'POST /api/invitations/{token}/accept': {
+    expect: { owner: 403, admin: 403, member: 403, viewer: 403, outsider: 403, anonymous: 401 },
+    request: async () => ({
+      path: `/invitations/${invitationToken}/accept`,
+      method: 'POST',
+      fromIp: uniqueIp(),
+    }),
+  },
+  'POST /api/workspaces/{workspaceId}/projects': {
+    expect: writers,
+    request: async () => ({
+      path: `/workspaces/${ws}/projects`,
+      method: 'POST',
+      body: { name: 'Made', key: freshKey() },
+    }),
+  },
+  'GET /api/workspaces/{workspaceId}/projects': {
+    expect: anyMember,
+    request: async () => ({ path: `/workspaces/${ws}/projects` }),
+  },
+  'GET /api/projects/{projectId}': {
+    expect: anyMember,
+    request: async () => ({ path: `/projects/${projectId}` }),
+  },
+  'PATCH /api/projects/{projectId}': {
+    expect: managers,
+    request: async () => {
+      const { version } = await read(`/projects/${projectId}`);
+      return { path: `/projects/${projectId}`, method: 'PATCH', body: { version, description: 'Changed' } };
+    },
+  },
+  'DELETE /api/projects/{projectId}': {
+    expect: managers,
+    request: perSuccess(
+      managers,
+      async () => {
+        const p = await freshProject();
+        return { path: `/projects/${p.id}?version=${p.version}`, method: 'DELETE' };
+      },
+      () => ({ path: `/projects/${projectId}?version=1`, method: 'DELETE' }),
+    ),
+  },
+  'POST /api/workspaces/{workspaceId}/labels': {
+    expect: writers,
+    request: async (who) => ({
+      path: `/workspaces/${ws}/labels`,
+      method: 'POST',
+      body: { name: `By ${who}`, color: '#aa3300' },
+    }),
+  },
+  'GET /api/workspaces/{workspaceId}/labels': {
+    expect: anyMember,
+    request: async () => ({ path: `/workspaces/${ws}/labels` }),
+  },
+  'PATCH /api/labels/{labelId}': {
+    expect: writers,
+    request: async () => {
+      const { items } = await read<{ items: Array<Obj> }>(`/workspaces/${ws}/labels`);
+      const version = items.find((l) => l.id === labelId)!.version;
+      return { path: `/labels/${labelId}`, method: 'PATCH', body: { version, color: '#00aa33' } };
+    },
+  },
+  'DELETE /api/labels/{labelId}': {
+    expect: writers,
+    request: perSuccess(
+      writers,
+      async () => ({ path: `/labels/${(await freshLabel()).id}`, method: 'DELETE' }),
+      () => ({ path: `/labels/${labelId}`, method: 'DELETE' }),
+    ),
+  },
+  'POST /api/projects/{projectId}/tasks': {
+    expect: writers,
+    request: async () => ({ path: `/projects/${projectId}/tasks`, method: 'POST', body: { title: 'Made' } }),
+  },
+  'GET /api/projects/{projectId}/tasks': {
+    expect: anyMember,
+    request: async () => ({ path: `/projects/${projectId}/tasks` }),
+  },
+  'GET /api/tasks/{taskId}': { expect: anyMember, request: async () => ({ path: `/tasks/${taskId}` }) },
+  'PATCH /api/tasks/{taskId}': {
+    expect: writers,
+    request: async (who) => {
+      const { version } = await read(`/tasks/${taskId}`);
+      return { path: `/tasks/${taskId}`, method: 'PATCH', body: { version, title: `Edited by ${who}` } };
+    },
+  },
+  'POST /api/tasks/{taskId}/move': {
+    expect: writers,
+    request: async () => {
+      const { version } = await read(`/tasks/${taskId}`);
+      return { path: `/tasks/${taskId}/move`, method: 'POST', body: { version, status: 'in_progress' } };
+    },
+  },
+  // The task is a setup owner's: members may delete only their own (covered in tasks.int.test.ts).
+  'DELETE /api/tasks/{taskId}': {
+    expect: managers,
+    request: perSuccess(
+      managers,
+      async () => {
+        const t = await freshTask();
+        return { path: `/tasks/${t.id}?version=${t.version}`, method: 'DELETE' };
+      },
+      () => ({ path: `/tasks/${taskId}?version=1`, method: 'DELETE' }),
+    ),
+  },
+  'POST /api/tasks/{taskId}/restore': {
+    expect: managers,
+    request: perSuccess(
+      managers,
+      async () => {
+        const t = await freshTask();
+        const gone = await api(`/tasks/${t.id}?version=${t.version}`, {
+          method: 'DELETE',
+          token: setup().idToken,
+        });
+        if (gone.status !== 200) throw new Error(`setup delete: ${gone.status}`);
+        return { path: `/tasks/${t.id}/restore`, method: 'POST' };
+      },
+      () => ({ path: `/tasks/${taskId}/restore`, method: 'POST' }),
+    ),
+  },
+  'GET /api/tasks/{taskId}/activity': {
+    expect: anyMember,
+    request: async () => ({ path: `/tasks/${taskId}/activity` }),
+  },
+  'GET /api/projects/{projectId}/activity': {
+    expect: anyMember,
+    request: async () => ({ path: `/projects/${projectId}/activity` }),
+  },
+  'GET /api/projects/{projectId}/changes': {
+    expect: anyMember,
+    request: async () => ({ path: `/projects/${projectId}/changes?since=2026-01-01T00:00:00Z` }),
+  },
+  'GET /api/workspaces/{workspaceId}/search': {
+    expect: anyMember,
+    request: async () => ({ path: `/workspaces/${ws}/search?q=task` }),
+  },
+  'POST /api/tasks/{taskId}/subtasks': {
+    expect: writers,
+    request: async () => ({ path: `/tasks/${taskId}/subtasks`, method: 'POST', body: { title: 'Step' } }),
+  },
+  'GET /api/tasks/{taskId}/subtasks': {
+    expect: anyMember,
+    request: async () => ({ path: `/tasks/${taskId}/subtasks` }),
+  },
+  'PATCH /api/subtasks/{subtaskId}': {
+    expect: writers,
+    request: async () => {
+      const { items } = await read<{ items: Obj[] }>(`/tasks/${taskId}/subtasks`);
+      const version = items.find((s) => s.id === subtaskId)!.version;
+      return { path: `/subtasks/${subtaskId}`, method: 'PATCH', body: { version, done: true } };
+    },
+  },
+  'DELETE /api/subtasks/{subtaskId}': {
+    expect: writers,
+    request: perSuccess(
+      writers,
+      async () => {
+        const s = await freshSubtask();
+        return { path: `/subtasks/${s.id}?version=${s.version}`, method: 'DELETE' };
+      },
+      () => ({ path: `/subtasks/${subtaskId}?version=1`, method: 'DELETE' }),
+    ),
+  },
+  'POST /api/tasks/{taskId}/comments': {
+    expect: writers,
+    request: async () => ({ path: `/tasks/${taskId}/comments`, method: 'POST', body: { body: 'Hello' } }),
+  },
+  'GET /api/tasks/{taskId}/comments': {
+    expect: anyMember,
+    request: async () => ({ path: `/tasks/${taskId}/comments` }),
+  },
+  // Only its author (the member) may edit a comment, admins and owners included.
+  'PATCH /api/comments/{commentId}': {
+    expect: { ...writers, owner: 403, admin: 403 },
+    request: async () => {
+      const { items } = await read<{ items: Obj[] }>(`/tasks/${taskId}/comments`);
+      const version = items.find((c) => c.id === commentByMember)!.version;
+      return { path: `/comments/${commentByMember}`, method: 'PATCH', body: { version, body: 'Edited' } };
+    },
+  },
+  // The member's comments: the author deletes them, and so may admins and owners.
+  'DELETE /api/comments/{commentId}': {
+    expect: writers,
+    request: perSuccess(
+      writers,
+      async () => {
+        const c = await freshComment(users.member);
+        return { path: `/comments/${c.id}?version=${c.version}`, method: 'DELETE' };
+      },
+      () => ({ path: `/comments/${commentByMember}?version=1`, method: 'DELETE' }),
+    ),
+  },
+  'POST /api/projects/{projectId}/sprints': {
+    expect: writers,
+    request: async () => ({
+      path: `/projects/${projectId}/sprints`,
+      method: 'POST',
+      body: { name: 'Made', startDate: '2026-06-01', endDate: '2026-06-14' },
+    }),
+  },
+  'GET /api/projects/{projectId}/sprints': {
+    expect: anyMember,
+    request: async () => ({ path: `/projects/${projectId}/sprints` }),
+  },
+  'GET /api/sprints/{sprintId}': {
+    expect: anyMember,
+    request: async () => ({ path: `/sprints/${sprintId}` }),
+  },
+  'PATCH /api/sprints/{sprintId}': {
+    expect: writers,
+    request: async (who) => {
+      const { version } = await read(`/sprints/${sprintId}`);
+      return { path: `/sprints/${sprintId}`, method: 'PATCH', body: { version, name: `By ${who}` } };
+    },
+  },
+  'DELETE /api/sprints/{sprintId}': {
+    expect: writers,
+    request: perSuccess(
+      writers,
+      async () => {
+        const s = await freshSprint();
+        return { path: `/sprints/${s.id}?version=${s.version}`, method: 'DELETE' };
+      },
+      () => ({ path: `/sprints/${sprintId}?version=1`, method: 'DELETE' }),
+    ),
+  },
+  'GET /api/sprints/{sprintId}/burndown': {
+    expect: anyMember,
+    request: async () => ({ path: `/sprints/${sprintId}/burndown` }),
+  },
+  'GET /api/projects/{projectId}/velocity': {
+    expect: anyMember,
+    request: async () => ({ path: `/projects/${projectId}/velocity` }),
+  },
+  // Workspace goals: members read; writers create; the creator (the member), admins and owners change.
+  'POST /api/goals': {
+    expect: writers,
+    request: async () => ({ path: '/goals', method: 'POST', body: { title: 'Ship it', workspaceId: ws } }),
+  },
+  'GET /api/goals': { expect: anyMember, request: async () => ({ path: `/goals?workspaceId=${ws}` }) },
+  'GET /api/goals/{goalId}': { expect: anyMember, request: async () => ({ path: `/goals/${goalId}` }) },
+  'PATCH /api/goals/{goalId}': {
+    expect: writers,
+    request: async (who) => {
+      const { version } = await read(`/goals/${goalId}`);
+      return { path: `/goals/${goalId}`, method: 'PATCH', body: { version, title: `By ${who}` } };
+    },
+  },
+  'DELETE /api/goals/{goalId}': {
+    expect: writers,
+    request: perSuccess(
+      writers,
+      async () => {
+        const g = await freshGoal(users.member);
+        return { path: `/goals/${g.id}?version=${g.version}`, method: 'DELETE' };
+      },
+      () => ({ path: `/goals/${goalId}?version=1`, method: 'DELETE' }),
+    ),
+  },
+  'GET /api/workspaces/{workspaceId}/export': {
+    expect: managers,
+    request: async () => ({ path: `/workspaces/${ws}/export` }),
+  },
+};
+
+let invitationToken: string;
+
+beforeAll(async () => {
+  const owner = await signUpUser('Matrix owner');
+  ws = (await make<{ id: string }>(owner, '/workspaces', { name: 'Matrix' })).id;
+  const [admin, member, viewer, outsider, ...pool] = await Promise.all([
+    addMember(owner, ws, 'admin'),
+    addMember(owner, ws, 'member'),
+    addMember(owner, ws, 'viewer'),
+    signUpUser('Outsider'),
+    addMember(owner, ws, 'owner'),
+    addMember(owner, ws, 'owner'),
+    addMember(owner, ws, 'owner'),
+    addMember(owner, ws, 'owner'),
+  ]);
+  users = { owner, admin: admin!, member: member!, viewer: viewer!, outsider: outsider! };
+  setupPool = pool;
+  projectId = (await make(setup(), `/workspaces/${ws}/projects`, { name: 'Matrix', key: 'MTX' })).id;
+  taskId = (await freshTask()).id;
+  labelId = (await freshLabel()).id;
+  sprintId = (await freshSprint()).id;
+  goalId = (await freshGoal(member!)).id;
+  subtaskId = (await freshSubtask()).id;
+  commentByMember = (await freshComment(member!)).id;
+  // A pending invitation for someone who is none of the callers.
+  const invitee = await signUpUser('Invitee');
+  await make(setup(), `/workspaces/${ws}/invitations`, { email: invitee.email, role: 'member' });
+  invitationToken = tokenOf(await mailTo(invitee.email, /^Join /));
+}, 180_000);
+
+it('has a case for every route of the route table, and no case for a route that does not exist', () => {
+  const routes = httpRoutes.map(routeKeyOf).sort();
+  expect(Object.keys(CASES).sort()).toEqual(routes);
+});
+
+const LAST = 'DELETE /api/workspaces/{workspaceId}';
+const order = [...Object.keys(CASES).filter((k) => k !== LAST), LAST];
+
+describe.each(order)('%s', (route) => {
+  it.each(CALLERS)('as %s', async (who) => {
+    const { expect: expected, request } = CASES[route]!;
+    const req = await request(who);
+    const token = who === 'anonymous' ? undefined : users[who].idToken;
+    const res: ApiResult = await api(req.path, {
+      method: req.method ?? 'GET',
+      token,
+      body: req.body,
+      fromIp: req.fromIp,
+    });
+    const outcome = expected[who];
+    if (outcome === 'ok') {
+      const status =
+        res.status >= 200 && res.status < 300 ? 'ok' : `${res.status} ${JSON.stringify(res.body)}`;
+      expect({ who, status }).toEqual({ who, status: 'ok' });
+    } else {
+      expect({ who, status: res.status }).toEqual({ who, status: outcome });
+      expectErrorShape(res.body, { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' }[outcome]);
+    }
+  });
+});
