@@ -69,6 +69,32 @@ export const functions = {
       reportBatchItemFailures: true,
     },
   },
+  /**
+   * Removes what a deleted project, workspace or label leaves behind (functions/domain/cleanup.ts). One record
+   * can be a lot of work (every item of a project), so: small batches, a long timeout, and an invocation that
+   * runs short of time fails the record on purpose so the mapping delivers it again and the next attempt goes
+   * on from what is left (the work is idempotent); retries are generous for that reason. Records may wait as
+   * long as the stream keeps them (24 h): a late clean-up still beats an orphan.
+   */
+  cleanup: {
+    entry: 'functions/stream/cleanup.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    stream: {
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 10,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      filters: [
+        {
+          eventName: ['REMOVE'],
+          dynamodb: { OldImage: { type: { S: ['PROJECT', 'WORKSPACE', 'LABEL'] } } },
+        },
+      ],
+      reportBatchItemFailures: true,
+    },
+  },
   'email-worker': {
     entry: 'functions/workers/email.ts',
     memoryMb: 256,

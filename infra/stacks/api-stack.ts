@@ -28,10 +28,10 @@ import { TeamFlowFunction, type FunctionSettings } from './function.ts';
 
 export interface ApiStackProps extends StackProps {
   settings: FunctionSettings;
-  /** Must have its stream enabled: the enqueue function reads it. */
+  /** Must have its stream enabled: the stream functions (enqueue, cleanup) read it. */
   table: ITable;
   emailQueue: IQueue;
-  /** The enqueue stream mapping's on-failure destination. */
+  /** The stream mappings' on-failure destination. */
   streamFailureQueue: IQueue;
   jwtIssuer: string;
   /** The web app client's id: the audience of the ID tokens the APIs accept. */
@@ -146,25 +146,32 @@ export class ApiStack extends Stack {
     table.grantReadData(fn('export'));
     table.grantWriteData(fn('ws-connect'));
     table.grantWriteData(fn('ws-disconnect'));
+    // Deletes what a removed project, workspace or label leaves behind, and rewrites tasks' labelIds.
+    table.grantReadWriteData(fn('cleanup'));
 
-    // Table stream → enqueue → email queue. The mapping's filter passes only the records the function handles,
-    // so it is not even invoked for the others.
-    const stream = functions.enqueue.stream;
-    const enqueue = fn('enqueue');
-    enqueue.addEventSource(
-      new DynamoEventSource(table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: stream.batchSize,
-        maxBatchingWindow: Duration.seconds(stream.maxBatchingWindowSeconds),
-        retryAttempts: stream.retryAttempts,
-        bisectBatchOnError: stream.bisectBatchOnError,
-        maxRecordAge: Duration.seconds(stream.maxRecordAgeSeconds),
-        filters: stream.filters.map((pattern) => FilterCriteria.filter(pattern)),
-        reportBatchItemFailures: stream.reportBatchItemFailures,
-        onFailure: new SqsDlq(props.streamFailureQueue),
-      }),
-    );
-    emailQueue.grantSendMessages(enqueue);
+    // Table stream → every function with a `stream` source in infra/functions.ts (enqueue → email queue, cleanup),
+    // each through a mapping of its own with its own checkpoint. A mapping's filter passes only the records its
+    // function handles, so the function is not even invoked for the others.
+    for (const [name, definition] of Object.entries(functions) as Array<
+      [FunctionName, (typeof functions)[FunctionName]]
+    >) {
+      if (!('stream' in definition)) continue;
+      const stream = definition.stream;
+      fn(name).addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.LATEST,
+          batchSize: stream.batchSize,
+          maxBatchingWindow: Duration.seconds(stream.maxBatchingWindowSeconds),
+          retryAttempts: stream.retryAttempts,
+          bisectBatchOnError: stream.bisectBatchOnError,
+          maxRecordAge: Duration.seconds(stream.maxRecordAgeSeconds),
+          filters: stream.filters.map((pattern) => FilterCriteria.filter(pattern)),
+          reportBatchItemFailures: stream.reportBatchItemFailures,
+          onFailure: new SqsDlq(props.streamFailureQueue),
+        }),
+      );
+    }
+    emailQueue.grantSendMessages(fn('enqueue'));
     emailQueue.grantSendMessages(fn('workspaces'));
 
     // Email queue → email worker → SES.

@@ -17,7 +17,7 @@ import {
   userPool,
   type QueueName,
 } from '../definitions.ts';
-import { functions, type FunctionName } from '../functions.ts';
+import { functions, type FunctionName, type StreamSource } from '../functions.ts';
 import { readStageConfig, type StageConfig } from '../stage-config.ts';
 import { findProjectRoot } from '../stacks/function.ts';
 import { stackName, addTeamFlowStacks } from '../stacks/teamflow.ts';
@@ -335,12 +335,18 @@ describe('Api stack', () => {
     ]),
   ];
 
+  /** The functions an event source mapping invokes: every one with a `stream` or a `queue` source. */
+  const streamFns = (Object.keys(functions) as FunctionName[]).filter((name) => 'stream' in functions[name]);
+  const eventFns = (Object.keys(functions) as FunctionName[]).filter(
+    (name) => 'stream' in functions[name] || 'queue' in functions[name],
+  );
+
   test('one function per distinct route function, plus the stream and queue functions', () => {
+    expect(streamFns).toEqual(expect.arrayContaining(['enqueue', 'cleanup']));
+    expect(eventFns).toEqual(expect.arrayContaining(['email-worker']));
     const names = resources(dev.api, 'AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName);
     expect(names.sort()).toEqual(
-      [...distinctFns, 'enqueue', 'email-worker']
-        .map((fn) => physicalFunctionName('dev', fn as FunctionName))
-        .sort(),
+      [...distinctFns, ...eventFns].map((fn) => physicalFunctionName('dev', fn as FunctionName)).sort(),
     );
   });
 
@@ -481,26 +487,41 @@ describe('Api stack', () => {
     }
   });
 
-  test('the stream mapping filters, retries, bisects, reports item failures and has an on-failure queue', () => {
-    const stream = functions.enqueue.stream;
+  test.each(streamFns)(
+    'the %s stream mapping filters, retries, bisects, reports item failures and has an on-failure queue',
+    (name) => {
+      const stream = (functions[name] as { stream: StreamSource }).stream;
+      const [, mapping] = only(dev.api, 'AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionLogicalId(dev.api, name, 'dev') },
+      });
+      expect(mapping.Properties).toMatchObject({
+        BatchSize: stream.batchSize,
+        MaximumBatchingWindowInSeconds: stream.maxBatchingWindowSeconds,
+        MaximumRetryAttempts: stream.retryAttempts,
+        BisectBatchOnFunctionError: stream.bisectBatchOnError,
+        MaximumRecordAgeInSeconds: stream.maxRecordAgeSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        StartingPosition: 'LATEST',
+        FilterCriteria: { Filters: stream.filters.map((filter) => ({ Pattern: JSON.stringify(filter) })) },
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+      });
+      // Both point into the Data stack: the table's stream and the stream-failures queue.
+      expect(JSON.stringify(mapping.Properties.EventSourceArn)).toContain('StreamArn');
+      expect(JSON.stringify(mapping.Properties.DestinationConfig)).toContain('streamfailures');
+      dev.data.hasResourceProperties('AWS::SQS::Queue', { QueueName: streamFailureQueueName('dev') });
+    },
+  );
+
+  test('the cleanup mapping passes only removed projects, workspaces and labels', () => {
     const [, mapping] = only(dev.api, 'AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: functionLogicalId(dev.api, 'enqueue', 'dev') },
+      FunctionName: { Ref: functionLogicalId(dev.api, 'cleanup', 'dev') },
     });
-    expect(mapping.Properties).toMatchObject({
-      BatchSize: stream.batchSize,
-      MaximumBatchingWindowInSeconds: stream.maxBatchingWindowSeconds,
-      MaximumRetryAttempts: stream.retryAttempts,
-      BisectBatchOnFunctionError: stream.bisectBatchOnError,
-      MaximumRecordAgeInSeconds: stream.maxRecordAgeSeconds,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      StartingPosition: 'LATEST',
-      FilterCriteria: { Filters: stream.filters.map((filter) => ({ Pattern: JSON.stringify(filter) })) },
-      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
-    });
-    // Both point into the Data stack: the table's stream and the stream-failures queue.
-    expect(JSON.stringify(mapping.Properties.EventSourceArn)).toContain('StreamArn');
-    expect(JSON.stringify(mapping.Properties.DestinationConfig)).toContain('streamfailures');
-    dev.data.hasResourceProperties('AWS::SQS::Queue', { QueueName: streamFailureQueueName('dev') });
+    const patterns = (
+      mapping.Properties.FilterCriteria as { Filters: Array<{ Pattern: string }> }
+    ).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+    expect(patterns).toEqual([
+      { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: ['PROJECT', 'WORKSPACE', 'LABEL'] } } } },
+    ]);
   });
 
   test('the email worker consumes the email queue, reports item failures, and may send as MAIL_FROM only', () => {
@@ -550,6 +571,7 @@ describe('Api stack', () => {
     const readsTable = (actions: string[]) => actions.includes('dynamodb:GetItem');
     expect(readsTable(actionsOf('health')) && !writesTable(actionsOf('health'))).toBe(true);
     expect(readsTable(actionsOf('me')) && writesTable(actionsOf('me'))).toBe(true);
+    expect(readsTable(actionsOf('cleanup')) && writesTable(actionsOf('cleanup'))).toBe(true);
     for (const name of ['not-found', 'ws-message', 'enqueue', 'email-worker'] as const) {
       expect(
         actionsOf(name).filter(
