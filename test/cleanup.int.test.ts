@@ -137,9 +137,15 @@ describe('cleanup after a deleted project', () => {
     const projectId = await createProject(owner, ws, 'GONE');
     const keptProjectId = await createProject(owner, ws, 'KEPT');
     const labelId = await createLabel(owner, ws, 'cleanup-project');
+    const goal = await created(owner, '/goals', { title: 'Counts only live projects' });
     const tasks = [
-      await createTask(owner, projectId, { title: 'One', labelIds: [labelId], assigneeIds: [owner.userId] }),
-      await createTask(owner, projectId, { title: 'Two', status: 'in_progress' }),
+      await createTask(owner, projectId, {
+        title: 'One',
+        labelIds: [labelId],
+        assigneeIds: [owner.userId],
+        goalId: goal.id,
+      }),
+      await createTask(owner, projectId, { title: 'Two', status: 'done', goalId: goal.id }),
       await createTask(owner, projectId, { title: 'Three' }),
     ];
     const patched = await api<Task>(`/tasks/${tasks[1]!.id}`, {
@@ -167,6 +173,9 @@ describe('cleanup after a deleted project', () => {
     expect(sortKeys).toEqual(expect.arrayContaining(['#', 'ACT#', 'SUBTASK#', 'COMMENT#', 'ASSIGNEE#']));
     expect(await index('GSI1', keys.deletedOf(projectId))).toHaveLength(1);
     expect(await partition(keys.sprint(projectId, '').PK)).toHaveLength(2);
+    const goalNow = () =>
+      api<{ taskCount: number; doneCount: number }>(`/goals/${goal.id}`, { token: owner.idToken });
+    expect((await goalNow()).body).toMatchObject({ taskCount: 2, doneCount: 1 });
 
     const project = await api<{ version: number }>(`/projects/${projectId}`, { token: owner.idToken });
     const res = await api(`/projects/${projectId}?version=${project.body.version}`, {
@@ -190,6 +199,8 @@ describe('cleanup after a deleted project', () => {
     expect(stillThere.body.version).toBe(kept.version);
     expect(await partition(keys.task(kept.id).PK)).not.toHaveLength(0);
     expect(await getItem(keys.label(ws, labelId))).toBeDefined();
+    // The goal no longer counts the tasks of the deleted project.
+    expect((await goalNow()).body).toMatchObject({ taskCount: 0, doneCount: 0 });
   }, 90_000);
 });
 

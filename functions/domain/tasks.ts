@@ -84,6 +84,9 @@ export interface AcrossResult {
   projects: Map<string, ProjectRecord>;
 }
 
+/** References checked again inside the write's transaction (they may go between the read and the write). */
+export type ReferenceField = 'labelIds' | 'assigneeIds' | 'goalId';
+
 /** What tasks need of a sprint: whether it is of the project and still takes tasks. */
 export interface SprintRef {
   id: string;
@@ -119,8 +122,8 @@ export interface ReadResult {
 export type InsertOutcome =
   | { ok: true }
   | { lost: true }
-  /** The goal the task links to was deleted since it was read. */
-  | { goal: true };
+  /** A label, assignee or goal the task now refers to went away since it was read. */
+  | { reference: ReferenceField };
 
 /** A change of one task, written as one transaction with its activity (and the project's count, if any). */
 export interface TaskWrite {
@@ -141,8 +144,8 @@ export type WriteOutcome =
   | { project: true }
   /** A task listed in `unchanged` moved or went. */
   | { moved: string }
-  /** The goal the task now links to was deleted since it was read. */
-  | { goal: true };
+  /** A label, assignee or goal the task now refers to went away since it was read. */
+  | { reference: ReferenceField };
 
 export interface TaskRepository {
   read(request: ReadRequest): Promise<ReadResult>;
@@ -421,8 +424,8 @@ export const MAX_NESTING = 10;
 // The service
 // ---------------------------------------------------------------------------------------------------------
 
-const goalGone = () =>
-  new ValidationError([{ field: 'goalId', message: 'names a goal that was deleted meanwhile' }]);
+const referenceGone = (field: ReferenceField) =>
+  new ValidationError([{ field, message: 'names something that was removed meanwhile' }]);
 
 type References = Pick<CreateTaskInput, 'assigneeIds' | 'labelIds' | 'sprintId' | 'goalId' | 'parentId'>;
 
@@ -630,7 +633,7 @@ export class TaskService {
         project.taskSeq,
       );
       if ('ok' in outcome) return view;
-      if ('goal' in outcome) throw goalGone();
+      if ('reference' in outcome) throw referenceGone(outcome.reference);
       // Another creation took the number (or the project changed): wait a random while, so the contenders
       // spread out instead of colliding again, then start over from a fresh read of the project.
       const wait = backoffMs(attempt, Date.now() - attemptStarted);
@@ -660,7 +663,7 @@ export class TaskService {
   private async commit(change: TaskWrite, project: ProjectRecord): Promise<Task> {
     const outcome = await this.repository.write(change);
     if ('ok' in outcome) return taskView(change.after, project.key);
-    if ('goal' in outcome) throw goalGone();
+    if ('reference' in outcome) throw referenceGone(outcome.reference);
     if ('project' in outcome) {
       const now = await this.repository.getProject(project.workspaceId, project.id);
       if (!now) throw new NotFoundError('No such task');

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ActivityRecord } from '#functions/domain/activity';
 import type { Cleanup, CleanupRepository, ItemKey, TaskUpdateOutcome } from '#functions/domain/cleanup';
-import type { TaskRecord } from '#functions/domain/tasks';
+import { goalContribution, type TaskRecord } from '#functions/domain/tasks';
 import { activityItem } from './activity.ts';
 import { failedConditions, oldItemOf, queryAll, queryPages } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
@@ -116,8 +116,56 @@ export class DynamoCleanupRepository implements CleanupRepository {
       if (all.length === 0) return;
       const isTaskItem = (key: ItemKey) => key.SK === keys.task('').SK;
       await this.deleteItems(all.filter((key) => !isTaskItem(key)));
-      await this.deleteItems(all.filter(isTaskItem));
+      await mapLimited(all.filter(isTaskItem), PARTITION_READS, (key) => this.deleteTaskItem(key));
       pending = pending.filter((_, index) => contents[index]!.length > 0);
+    }
+  }
+
+  /**
+   * The task item itself, last: a task linked to a goal gives its share of the goal's counters back in the
+   * same transaction (so a goal's progress never counts tasks of a deleted project). Safe to repeat: once the
+   * task is gone there is nothing left to give back.
+   */
+  private async deleteTaskItem(key: ItemKey): Promise<void> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    if (!Item) return;
+    const share = goalContribution(toTask(Item));
+    if (!share) {
+      await this.deleteItems([key]);
+      return;
+    }
+    try {
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: key,
+                ConditionExpression: 'version = :version',
+                ExpressionAttributeValues: { ':version': Item.version },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.goal(share.goalId),
+                UpdateExpression: 'ADD taskCount :tasks, doneCount :done',
+                ConditionExpression: 'attribute_exists(PK)',
+                ExpressionAttributeValues: { ':tasks': -share.tasks, ':done': -share.done },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      // The goal is gone (nothing to give back): delete the task alone. The task changed: the next pass retries.
+      if (failed[1] && !failed[0]) await this.deleteItems([key]);
+      else throw new Error(`Task ${key.PK} changed while its project was being cleaned up; retrying`);
     }
   }
 

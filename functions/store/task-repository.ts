@@ -20,6 +20,7 @@ import {
   type AcrossResult,
   type AssignedQuery,
   type AssignmentRecord,
+  type ReferenceField,
   type SprintRef,
   type ActivityRecord,
   type InsertOutcome,
@@ -203,7 +204,8 @@ const Q_NAMES = {
 };
 
 /** What a part of a task transaction is, to tell which condition failed. */
-type PartKind = 'task' | 'activity' | 'project' | 'goal' | 'other' | { unchanged: string };
+type PartKind =
+  'task' | 'activity' | 'project' | 'other' | { unchanged: string } | { reference: ReferenceField };
 
 /**
  * The parts that keep a task's followers in step with a change from `before` (undefined: a new task) to
@@ -230,9 +232,36 @@ function followerParts(
       part: { Delete: { TableName: tableName, Key: keys.assignment(gone.taskId, gone.userId) } },
     });
   }
+  // Labels and assignees newly named must still exist when the change commits (a label deleted or a member
+  // removed between the read and the write would otherwise leave a dangling id).
+  const added = (now: string[], was: string[] = []) => now.filter((id) => !was.includes(id));
+  for (const labelId of added(after.labelIds, before?.labelIds)) {
+    parts.push({
+      kind: { reference: 'labelIds' },
+      part: {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.label(after.workspaceId, labelId),
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
+    });
+  }
+  for (const userId of added(after.assigneeIds, before?.assigneeIds)) {
+    parts.push({
+      kind: { reference: 'assigneeIds' },
+      part: {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.member(after.workspaceId, userId),
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
+    });
+  }
   for (const delta of goalDeltas(before, after)) {
     parts.push({
-      kind: 'goal',
+      kind: { reference: 'goalId' },
       part: {
         Update: {
           TableName: tableName,
@@ -448,7 +477,7 @@ export class DynamoTaskRepository implements TaskRepository {
     if ('busy' in outcome) return { lost: true };
     const failed = parts.find((_, index) => outcome.failed[index])?.kind;
     if (failed === 'project') return { lost: true };
-    if (failed === 'goal') return { goal: true };
+    if (failed && typeof failed === 'object' && 'reference' in failed) return failed;
     throw new Error(`Task ${task.id} could not be inserted: ${JSON.stringify(failed)} failed its condition`);
   }
 
@@ -500,8 +529,8 @@ export class DynamoTaskRepository implements TaskRepository {
     }
     const failed = parts.find((_, index) => outcome.failed[index])?.kind;
     if (failed === 'project') return { project: true };
-    if (failed === 'goal') return { goal: true };
-    if (failed && typeof failed === 'object') return { moved: failed.unchanged };
+    if (failed && typeof failed === 'object')
+      return 'reference' in failed ? failed : { moved: failed.unchanged };
     throw new Error('A task transaction failed a condition it does not have');
   }
 
