@@ -155,9 +155,7 @@ export async function queryFilled(
  * checked against when it asked for it with `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`).
  */
 export type TransactOutcome =
-  | { ok: true }
-  | { busy: true }
-  | { failed: boolean[]; old: Array<Item | undefined> };
+  { ok: true } | { busy: true } | { failed: boolean[]; old: Array<Item | undefined> };
 
 /**
  * One TransactWriteItems. A transaction that loses to a concurrent one on the same item (TransactionConflict:
@@ -180,7 +178,9 @@ export async function transactWrite(
       if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
         return {
           failed: reasons.map((r) => r.Code === 'ConditionalCheckFailed'),
-          old: reasons.map((r) => (r.Item ? unmarshall(r.Item as Record<string, AttributeValue>) : undefined)),
+          old: reasons.map((r) =>
+            r.Item ? unmarshall(r.Item as Record<string, AttributeValue>) : undefined,
+          ),
         };
       }
       if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
