@@ -1,13 +1,10 @@
-import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TaskFilters, TaskStatus } from '#shared/schemas/tasks';
 import { ConflictError, ValidationError } from '#functions/lib/errors';
 import { parentOf } from '#functions/lib/ids';
@@ -33,7 +30,7 @@ import {
   type WriteOutcome,
 } from '#functions/domain/tasks';
 import { activityItem, toActivity } from './activity.ts';
-import { batchGetAll, queryFilled, queryPage } from './dynamo.ts';
+import { batchGetAll, queryFilled, queryPage, transactWrite } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toMembership } from './workspace-repository.ts';
 
@@ -126,15 +123,6 @@ const gsiKeyOf = (item: Item) => ({ PK: item.PK, SK: item.SK, GSI1PK: item.GSI1P
 const MAX_LIST_QUERIES = 10;
 /** Items a filtered Query evaluates per call. */
 const FILTERED_EVALUATE = 200;
-/** Retries of a transaction that lost to a concurrent one on the same item (TransactionConflict). */
-const MAX_CONTENTION_RETRIES = 8;
-
-type TransactOutcome =
-  | { ok: true }
-  | { busy: true }
-  /** Per part: whether its condition failed, and the stored item it was checked against (ALL_OLD). */
-  | { failed: boolean[]; old: Array<Item | undefined> };
-
 /**
  * The transaction part that turns the stored task `before` into `after`: SETs exactly the attributes that differ
  * (index keys included, so the board, sprint and search entries follow), REMOVEs those that went, adds 1 to
@@ -286,8 +274,6 @@ const assignmentItem = (assignment: AssignmentRecord): Item => ({
   ...assignment,
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class DynamoTaskRepository implements TaskRepository {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -405,30 +391,6 @@ export class DynamoTaskRepository implements TaskRepository {
     return next && next.status === of.status ? next : undefined;
   }
 
-  /** One TransactWriteItems; a loss to a concurrent transaction on the same items is retried `retries` times. */
-  private async transact(parts: TransactParts, retries: number): Promise<TransactOutcome> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.ddb.send(new TransactWriteCommand({ TransactItems: parts }));
-        return { ok: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
-          return {
-            failed: reasons.map((r) => r.Code === 'ConditionalCheckFailed'),
-            old: reasons.map((r) =>
-              r.Item ? unmarshall(r.Item as Record<string, AttributeValue>) : undefined,
-            ),
-          };
-        }
-        if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
-        if (attempt >= retries) return { busy: true };
-        await sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
-      }
-    }
-  }
-
   async insert(
     task: TaskRecord,
     activity: ActivityRecord,
@@ -469,7 +431,8 @@ export class DynamoTaskRepository implements TaskRepository {
       ...followerParts(this.tableName, undefined, task),
     ];
     // Contention is the caller's to handle: it re-reads the project and tries again after a pause.
-    const outcome = await this.transact(
+    const outcome = await transactWrite(
+      this.ddb,
       parts.map((p) => p.part),
       0,
     );
@@ -517,9 +480,9 @@ export class DynamoTaskRepository implements TaskRepository {
     }
     parts.push(...followerParts(this.tableName, before, after));
 
-    const outcome = await this.transact(
+    const outcome = await transactWrite(
+      this.ddb,
       parts.map((p) => p.part),
-      MAX_CONTENTION_RETRIES,
     );
     if ('ok' in outcome) return outcome;
     if ('busy' in outcome) throw new ConflictError('The task is being changed by someone else; try again');
