@@ -1,3 +1,5 @@
+import type { Comment } from '#shared/schemas/comments';
+import type { Subtask } from '#shared/schemas/subtasks';
 import type { Goal } from '#shared/schemas/goals';
 import type { Label, Project } from '#shared/schemas/projects';
 import type { Activity, Task } from '#shared/schemas/tasks';
@@ -25,8 +27,8 @@ import {
 export type PlainObject = Record<string, unknown>;
 
 export interface ExportedTask extends Task {
-  subtasks: PlainObject[];
-  comments: PlainObject[];
+  subtasks: Subtask[];
+  comments: Comment[];
   /** The task's history (task, subtask and comment changes), oldest first. */
   activity: Activity[];
 }
@@ -61,8 +63,8 @@ export interface ProjectContents {
 }
 
 export interface TaskContents {
-  subtasks: PlainObject[];
-  comments: PlainObject[];
+  subtasks: Subtask[];
+  comments: Comment[];
   activity: ActivityRecord[];
 }
 

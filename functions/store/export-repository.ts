@@ -9,11 +9,13 @@ import type {
 import type { GoalRecord } from '#functions/domain/goals';
 import type { TaskRecord } from '#functions/domain/tasks';
 import { toActivity } from './activity.ts';
+import { toComment } from './comment-repository.ts';
 import { queryAll } from './dynamo.ts';
 import { toGoal } from './goal-repository.ts';
 import { ItemType, keys } from './keys.ts';
 import { toLabel } from './label-repository.ts';
 import { toProject } from './project-repository.ts';
+import { toSubtask } from './subtask-repository.ts';
 import { toTask } from './task-repository.ts';
 import { toMembership } from './workspace-repository.ts';
 
@@ -111,8 +113,8 @@ export class DynamoExportRepository implements ExportRepository {
     // the task's assignees, and anything else (e.g. attachment records) is left out.
     for (const item of await this.partition(keys.task(taskId).PK)) {
       const sk = skOf(item);
-      if (sk.startsWith(keys.subtaskPrefix)) contents.subtasks.push(plainObject(item));
-      else if (sk.startsWith(keys.commentPrefix)) contents.comments.push(plainObject(item));
+      if (sk.startsWith(keys.subtaskPrefix)) contents.subtasks.push(toSubtask(item));
+      else if (sk.startsWith(keys.commentPrefix)) contents.comments.push(toComment(item));
       else if (sk.startsWith(keys.activityPrefix)) contents.activity.push(toActivity(item));
     }
     return contents;
