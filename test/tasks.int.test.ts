@@ -92,6 +92,16 @@ async function createProject(user: TestUser, workspaceId: string, key: string): 
   return id;
 }
 
+async function createSprint(user: TestUser, projectId: string): Promise<string> {
+  const res = await api<{ id: string }>(`/projects/${projectId}/sprints`, {
+    method: 'POST',
+    token: user.idToken,
+    body: { name: 'Sprint', startDate: '2026-03-02', endDate: '2026-03-13' },
+  });
+  if (res.status !== 201) throw new Error(`sprint create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
 /** A label through the API, or (while its route is being built) put directly. */
 async function createLabel(user: TestUser, workspaceId: string, name: string): Promise<string> {
   const res = await api<{ id: string }>(`/workspaces/${workspaceId}/labels`, {
@@ -218,6 +228,12 @@ describe('tasks', () => {
     it('takes every field, and appends to the bottom of the column', async () => {
       const parent = await createTask(writer(), projectId, { title: 'Epic', status: 'in_review' });
       const assignee = pool[1]!;
+      const sprint = await createSprint(writer(), projectId);
+      const goal = await api<{ id: string }>('/goals', {
+        method: 'POST',
+        token: owner.idToken,
+        body: { title: 'Ship', workspaceId: ws },
+      });
       const res = await api<Task>(`/projects/${projectId}/tasks`, {
         method: 'POST',
         token: writer().idToken,
@@ -230,8 +246,8 @@ describe('tasks', () => {
           dueDate: '2026-02-28',
           assigneeIds: [assignee.userId, owner.userId],
           labelIds: [labelId],
-          sprintId: `${ws}.${ulid()}`,
-          goalId: null,
+          sprintId: sprint,
+          goalId: goal.body.id,
           parentId: parent.id,
         },
       });
@@ -244,6 +260,8 @@ describe('tasks', () => {
         dueDate: '2026-02-28',
         assigneeIds: [assignee.userId, owner.userId],
         labelIds: [labelId],
+        sprintId: sprint,
+        goalId: goal.body.id,
         parentId: parent.id,
         number: parent.number + 1,
       });
@@ -335,8 +353,11 @@ describe('tasks', () => {
         [{ labelIds: [foreignLabelId] }, 'labelIds'],
         [{ labelIds: [`${ws}.${ulid()}`] }, 'labelIds'],
         [{ parentId: `${ws}.${ulid()}` }, 'parentId'],
-        [{ sprintId: `${ulid()}.${ulid()}` }, 'sprintId'],
+        [{ sprintId: `${ulid()}.${ulid()}.${ulid()}` }, 'sprintId'],
+        [{ sprintId: `${projectId}.${ulid()}` }, 'sprintId'],
+        [{ sprintId: await createSprint(owner, await createProject(owner, ws, 'OTHR')) }, 'sprintId'],
         [{ goalId: `${ulid()}.${ulid()}` }, 'goalId'],
+        [{ goalId: ulid() }, 'goalId'],
       ];
       for (const [extra, field] of cases) {
         const res = await api(`/projects/${projectId}/tasks`, {
@@ -769,9 +790,11 @@ describe('tasks', () => {
 
   describe('lists', () => {
     let project: string;
+    let listSprint: string;
     let all: Task[];
     beforeAll(async () => {
       project = await createProject(owner, ws, 'LIST');
+      listSprint = await createSprint(owner, project);
       const assignee = pool[0]!;
       for (let i = 0; i < 30; i++) {
         await createTask(writer(), project, {
@@ -781,7 +804,7 @@ describe('tasks', () => {
           assigneeIds: i % 2 === 0 ? [assignee.userId] : [],
           labelIds: i % 3 === 0 ? [labelId] : [],
           dueDate: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
-          sprintId: i % 4 === 0 ? `${ws}.01J00000000000000000000000` : null,
+          sprintId: i % 4 === 0 ? listSprint : null,
         });
       }
       all = (await listAll(project)).items;
@@ -815,7 +838,7 @@ describe('tasks', () => {
       'pages a filter (%s) with limit 7: every match exactly once, full pages',
       async (name) => {
         const assignee = pool[0]!.userId;
-        const sprint = `${ws}.01J00000000000000000000000`;
+        const sprint = listSprint;
         const cases: Record<(typeof filters)[number], [string, (t: Task) => boolean]> = {
           assigneeId: [`&assigneeId=${assignee}`, (t) => t.assigneeIds.includes(assignee)],
           labelId: [`&labelId=${labelId}`, (t) => t.labelIds.includes(labelId)],

@@ -1,3 +1,4 @@
+import type { Sprint } from '#shared/schemas/sprints';
 import type { Comment } from '#shared/schemas/comments';
 import type { Subtask } from '#shared/schemas/subtasks';
 import type { Goal } from '#shared/schemas/goals';
@@ -23,9 +24,6 @@ import {
  * sprints) come as stored, minus keys and internal copies (see the store).
  */
 
-/** A stored object without its keys and internal attributes. */
-export type PlainObject = Record<string, unknown>;
-
 export interface ExportedTask extends Task {
   subtasks: Subtask[];
   comments: Comment[];
@@ -34,7 +32,7 @@ export interface ExportedTask extends Task {
 }
 
 export interface ExportedProject extends Project {
-  sprints: PlainObject[];
+  sprints: Sprint[];
   /** Live tasks in board order, then deleted ones (with `deletedAt`), oldest deletion first. */
   tasks: ExportedTask[];
   /** Changes of the project itself and of its sprints, oldest first. */
@@ -58,7 +56,7 @@ export interface WorkspaceContents {
 }
 
 export interface ProjectContents {
-  sprints: PlainObject[];
+  sprints: Sprint[];
   activity: ActivityRecord[];
 }
 

@@ -85,7 +85,7 @@ export interface AcrossResult {
 }
 
 /** References checked again inside the write's transaction (they may go between the read and the write). */
-export type ReferenceField = 'labelIds' | 'assigneeIds' | 'goalId';
+export type ReferenceField = 'labelIds' | 'assigneeIds' | 'goalId' | 'sprintId';
 
 /** What tasks need of a sprint: whether it is of the project and still takes tasks. */
 export interface SprintRef {

@@ -39,9 +39,7 @@ export const workspaceIdSchema = z.string().regex(ULID, 'is not a workspace id')
 
 export const childIdSchema = z.string().refine((id) => workspaceOf(id) !== undefined, 'is not a valid id');
 
-export const grandchildIdSchema = z
-  .string()
-  .refine((id) => parentOf(id) !== undefined, 'is not a valid id');
+export const grandchildIdSchema = z.string().refine((id) => parentOf(id) !== undefined, 'is not a valid id');
 
 /** Personal goals have plain ULIDs (see docs/data-model.md, "Goals"); workspace goals `<workspaceId>.<ulid>`. */
 export const isUlid = (id: string): boolean => ULID.test(id);

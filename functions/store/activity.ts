@@ -12,7 +12,12 @@ export function activityItem(activity: ActivityRecord): Item {
   const own = activity.taskId
     ? keys.taskActivity(activity.taskId, activity.id)
     : keys.projectOwnActivity(activity.projectId, activity.id);
-  return { ...own, ...keys.projectActivity(activity.projectId, activity.id), type: ItemType.Activity, ...activity };
+  return {
+    ...own,
+    ...keys.projectActivity(activity.projectId, activity.id),
+    type: ItemType.Activity,
+    ...activity,
+  };
 }
 
 export function toActivity(item: Item): ActivityRecord {
@@ -25,7 +30,8 @@ export function toActivity(item: Item): ActivityRecord {
     entityId: item.entityId as string,
     projectId: item.projectId as string,
     workspaceId: item.workspaceId as string,
-    taskId: (item.taskId as string | undefined) ?? (item.entityType === 'task' ? (item.entityId as string) : null),
+    taskId:
+      (item.taskId as string | undefined) ?? (item.entityType === 'task' ? (item.entityId as string) : null),
     changes: (item.changes as ActivityRecord['changes'] | undefined) ?? {},
     data: (item.data as object | undefined) ?? null,
   };

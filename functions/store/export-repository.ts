@@ -1,12 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   ExportRepository,
-  PlainObject,
   ProjectContents,
   TaskContents,
   WorkspaceContents,
 } from '#functions/domain/export';
 import type { GoalRecord } from '#functions/domain/goals';
+import { sprintView } from '#functions/domain/sprints';
 import type { TaskRecord } from '#functions/domain/tasks';
 import { toActivity } from './activity.ts';
 import { toComment } from './comment-repository.ts';
@@ -15,24 +15,12 @@ import { toGoal } from './goal-repository.ts';
 import { ItemType, keys } from './keys.ts';
 import { toLabel } from './label-repository.ts';
 import { toProject } from './project-repository.ts';
+import { toSprint } from './sprint-repository.ts';
 import { toSubtask } from './subtask-repository.ts';
 import { toTask } from './task-repository.ts';
 import { toMembership } from './workspace-repository.ts';
 
 type Item = Record<string, unknown>;
-
-/** Key attributes of the table and its indexes, plus the bookkeeping every item carries. */
-const INTERNAL = /^(PK|SK|GSI\d+PK|GSI\d+SK|type|ttl)$/;
-
-/**
- * A stored object as a client may see it: without its keys, `type`, `ttl` and the lower-cased copies kept for
- * text search (`titleLower`, `bodyLower`, ...). For objects whose module has no view function to hand here.
- */
-export function plainObject(item: Item): PlainObject {
-  return Object.fromEntries(
-    Object.entries(item).filter(([name]) => !INTERNAL.test(name) && !/^[a-z][A-Za-z0-9]*Lower$/.test(name)),
-  );
-}
 
 const skOf = (item: Item) => item.SK as string;
 
@@ -101,7 +89,7 @@ export class DynamoExportRepository implements ExportRepository {
     const contents: ProjectContents = { sprints: [], activity: [] };
     for (const item of await this.partition(keys.projectItemsOf(projectId))) {
       const sk = skOf(item);
-      if (sk.startsWith(keys.sprintPrefix)) contents.sprints.push(plainObject(item));
+      if (sk.startsWith(keys.sprintPrefix)) contents.sprints.push(sprintView(toSprint(item)));
       else if (sk.startsWith(keys.activityPrefix)) contents.activity.push(toActivity(item));
     }
     return contents;

@@ -1,8 +1,4 @@
-import {
-  GetCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ProjectChanges } from '#shared/schemas/projects';
 import type { ActivityRecord } from '#functions/domain/activity';
 import { workspaceOf } from '#functions/lib/ids';

@@ -247,6 +247,22 @@ function followerParts(
       },
     });
   }
+  // A sprint newly named must still take tasks (not completed meanwhile, which would leave the task behind).
+  const sprintProject = after.sprintId ? parentOf(after.sprintId) : undefined;
+  if (after.sprintId && sprintProject && after.sprintId !== before?.sprintId) {
+    parts.push({
+      kind: { reference: 'sprintId' },
+      part: {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.sprint(sprintProject, after.sprintId),
+          ConditionExpression: 'attribute_exists(PK) AND #status <> :completed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':completed': 'completed' },
+        },
+      },
+    });
+  }
   for (const delta of goalDeltas(before, after)) {
     parts.push({
       kind: { reference: 'goalId' },
