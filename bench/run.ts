@@ -1,11 +1,15 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Nothing here is asserted by tests. */
 import path from 'node:path';
 import { apiCalls } from './api-calls.ts';
+import { boardLoad } from './board-load.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
+import { mixedWorkload } from './mixed-workload.ts';
 
 const benchmarks: Array<[string, (root: string) => Promise<void>]> = [
   ['gateway-overhead', gatewayOverhead],
   ['api-calls', apiCalls],
+  ['board-load', boardLoad],
+  ['mixed-workload', mixedWorkload],
 ];
 
 // The SDK's notice about Node 20 (Lambdas run 22) is noise in the figures.
