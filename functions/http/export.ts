@@ -1,9 +1,7 @@
-import { z } from 'zod';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
-import { httpFunction, ok, requireCaller, type ApiRequest } from '#functions/lib/http';
-import { workspaceIdSchema } from '#functions/lib/ids';
-import { parseInput } from '#functions/lib/validation';
+import { caller, httpFunction, ok, pathOf } from '#functions/lib/http';
+import { workspacePath } from '#functions/lib/params';
 import { ExportService, exportFileName } from '#functions/domain/export';
 import { WorkspaceService } from '#functions/domain/workspaces';
 import { DynamoExportRepository } from '#functions/store/export-repository';
@@ -14,17 +12,10 @@ const users = new DynamoUserRepository(ddb, config.tableName);
 const workspaces = new WorkspaceService(new DynamoWorkspaceRepository(ddb, config.tableName), users);
 const exports = new ExportService(new DynamoExportRepository(ddb, config.tableName), workspaces, users);
 
-const workspacePath = z.object({ workspaceId: workspaceIdSchema });
-
-const caller = (request: ApiRequest) => {
-  const { userId, email } = requireCaller(request);
-  return { userId, email };
-};
-
 export const handler = httpFunction({
   'GET /api/workspaces/{workspaceId}/export': async (request) => {
     const who = caller(request);
-    const { workspaceId } = parseInput(workspacePath, request.path, 'path');
+    const { workspaceId } = pathOf(workspacePath, request);
     const document = await exports.export(who, workspaceId);
     return {
       ...ok(document),

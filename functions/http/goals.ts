@@ -8,9 +8,8 @@ import {
 } from '#shared/schemas/goals';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
-import { created, httpFunction, noContent, ok, requireCaller, type ApiRequest } from '#functions/lib/http';
+import { bodyOf, caller, created, httpFunction, noContent, ok, pathOf, queryOf } from '#functions/lib/http';
 import { pageQuerySchema } from '#functions/lib/pagination';
-import { parseInput } from '#functions/lib/validation';
 import { GoalService } from '#functions/domain/goals';
 import { WorkspaceService } from '#functions/domain/workspaces';
 import { DynamoGoalRepository } from '#functions/store/goal-repository';
@@ -26,34 +25,23 @@ const goals = new GoalService(new DynamoGoalRepository(ddb, config.tableName), w
 const goalPath = z.object({ goalId: goalIdSchema });
 const listQuery = z.strictObject({ ...pageQuerySchema.shape, ...goalListFilterShape });
 
-const caller = (request: ApiRequest) => {
-  const { userId, email } = requireCaller(request);
-  return { userId, email };
-};
-const path = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.path, 'path');
-const query = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.query, 'query');
-const body = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.body(), 'body');
-
 export const handler = httpFunction({
   'POST /api/goals': async (request) =>
-    created(await goals.create(caller(request), body(createGoalSchema, request))),
+    created(await goals.create(caller(request), bodyOf(createGoalSchema, request))),
   'GET /api/goals': async (request) => {
-    const { workspaceId, limit, cursor } = query(listQuery, request);
+    const { workspaceId, limit, cursor } = queryOf(listQuery, request);
     return ok(await goals.list(caller(request), workspaceId, limit, cursor));
   },
   'GET /api/goals/{goalId}': async (request) =>
-    ok(await goals.get(caller(request), path(goalPath, request).goalId)),
+    ok(await goals.get(caller(request), pathOf(goalPath, request).goalId)),
   'PATCH /api/goals/{goalId}': async (request) => {
-    const { goalId } = path(goalPath, request);
-    const { version, ...changes } = body(patchGoalSchema, request);
+    const { goalId } = pathOf(goalPath, request);
+    const { version, ...changes } = bodyOf(patchGoalSchema, request);
     return ok(await goals.update(caller(request), goalId, version, changes));
   },
   'DELETE /api/goals/{goalId}': async (request) => {
-    const { goalId } = path(goalPath, request);
-    const { version } = query(deleteGoalQuerySchema, request);
+    const { goalId } = pathOf(goalPath, request);
+    const { version } = queryOf(deleteGoalQuerySchema, request);
     await goals.delete(caller(request), goalId, version);
     return noContent();
   },

@@ -11,81 +11,66 @@ import {
 } from '#shared/schemas/tasks';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
-import { created, httpFunction, ok, requireCaller, type ApiRequest } from '#functions/lib/http';
-import { childIdSchema, workspaceIdSchema } from '#functions/lib/ids';
+import { bodyOf, caller, created, httpFunction, ok, pathOf, queryOf } from '#functions/lib/http';
 import { pageQuerySchema } from '#functions/lib/pagination';
+import { pageQuery, projectPath, taskPath, workspacePath } from '#functions/lib/params';
 import { parseInput } from '#functions/lib/validation';
 import { TaskService } from '#functions/domain/tasks';
 import { DynamoTaskRepository } from '#functions/store/task-repository';
 
 const tasks = new TaskService(new DynamoTaskRepository(ddb, config.tableName));
 
-const projectPath = z.object({ projectId: childIdSchema });
-const taskPath = z.object({ taskId: childIdSchema });
 const listQuery = z.strictObject({ ...pageQuerySchema.shape, ...taskFiltersShape });
-const pageQuery = pageQuerySchema.strict();
-const workspacePath = z.object({ workspaceId: workspaceIdSchema });
 const searchQuery = z.strictObject({ ...pageQuerySchema.shape, ...searchQuerySchema.shape });
-
-const caller = (request: ApiRequest) => {
-  const { userId, email } = requireCaller(request);
-  return { userId, email };
-};
-const path = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.path, 'path');
-const body = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.body(), 'body');
-const query = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.query, 'query');
 
 export const handler = httpFunction({
   'POST /api/projects/{projectId}/tasks': async (request) => {
-    const { projectId } = path(projectPath, request);
-    return created(await tasks.create(caller(request), projectId, body(createTaskSchema, request)));
+    const { projectId } = pathOf(projectPath, request);
+    return created(await tasks.create(caller(request), projectId, bodyOf(createTaskSchema, request)));
   },
   'GET /api/projects/{projectId}/tasks': async (request) => {
-    const { projectId } = path(projectPath, request);
-    const { limit, cursor, ...filters } = query(listQuery, request);
+    const { projectId } = pathOf(projectPath, request);
+    const { limit, cursor, ...filters } = queryOf(listQuery, request);
     return ok(await tasks.list(caller(request), projectId, filters, limit, cursor));
   },
   'GET /api/tasks/{taskId}': async (request) =>
-    ok(await tasks.get(caller(request), path(taskPath, request).taskId)),
+    ok(await tasks.get(caller(request), pathOf(taskPath, request).taskId)),
   'PATCH /api/tasks/{taskId}': async (request) => {
-    const { taskId } = path(taskPath, request);
-    return ok(await tasks.patch(caller(request), taskId, body(patchTaskSchema, request)));
+    const { taskId } = pathOf(taskPath, request);
+    return ok(await tasks.patch(caller(request), taskId, bodyOf(patchTaskSchema, request)));
   },
   'POST /api/tasks/{taskId}/move': async (request) => {
-    const { taskId } = path(taskPath, request);
-    return ok(await tasks.move(caller(request), taskId, body(moveTaskSchema, request)));
+    const { taskId } = pathOf(taskPath, request);
+    return ok(await tasks.move(caller(request), taskId, bodyOf(moveTaskSchema, request)));
   },
   'DELETE /api/tasks/{taskId}': async (request) => {
-    const { taskId } = path(taskPath, request);
-    const { version } = query(deleteTaskQuerySchema, request);
+    const { taskId } = pathOf(taskPath, request);
+    const { version } = queryOf(deleteTaskQuerySchema, request);
     return ok(await tasks.delete(caller(request), taskId, version));
   },
   'POST /api/tasks/{taskId}/restore': async (request) => {
-    const { taskId } = path(taskPath, request);
+    const { taskId } = pathOf(taskPath, request);
     const { version } = parseInput(restoreTaskSchema, request.body() ?? {}, 'body');
     return ok(await tasks.restore(caller(request), taskId, version));
   },
   'GET /api/tasks/{taskId}/activity': async (request) => {
-    const { taskId } = path(taskPath, request);
-    const { limit, cursor } = query(pageQuery, request);
+    const { taskId } = pathOf(taskPath, request);
+    const { limit, cursor } = queryOf(pageQuery, request);
     return ok(await tasks.taskActivity(caller(request), taskId, limit, cursor));
   },
   'GET /api/projects/{projectId}/activity': async (request) => {
-    const { projectId } = path(projectPath, request);
-    const { limit, cursor } = query(pageQuery, request);
+    const { projectId } = pathOf(projectPath, request);
+    const { limit, cursor } = queryOf(pageQuery, request);
     return ok(await tasks.projectActivity(caller(request), projectId, limit, cursor));
   },
   'GET /api/projects/{projectId}/changes': async (request) => {
-    const { projectId } = path(projectPath, request);
-    const { since, limit } = query(changesQuerySchema, request);
+    const { projectId } = pathOf(projectPath, request);
+    const { since, limit } = queryOf(changesQuerySchema, request);
     return ok(await tasks.changes(caller(request), projectId, since, limit));
   },
   'GET /api/workspaces/{workspaceId}/search': async (request) => {
-    const { workspaceId } = path(workspacePath, request);
-    const { q, limit, cursor } = query(searchQuery, request);
+    const { workspaceId } = pathOf(workspacePath, request);
+    const { q, limit, cursor } = queryOf(searchQuery, request);
     return ok(await tasks.search(caller(request), workspaceId, q, limit, cursor));
   },
 });

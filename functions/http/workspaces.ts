@@ -7,12 +7,12 @@ import {
 } from '#shared/schemas/workspaces';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
-import { created, httpFunction, noContent, ok, requireCaller, type ApiRequest } from '#functions/lib/http';
+import { bodyOf, caller, created, httpFunction, noContent, ok, pathOf, queryOf } from '#functions/lib/http';
 import { childIdSchema, workspaceIdSchema } from '#functions/lib/ids';
 import { enqueueEmail } from '#functions/lib/email-queue';
 import { pageQuerySchema } from '#functions/lib/pagination';
+import { workspacePath } from '#functions/lib/params';
 import { limitRequests } from '#functions/lib/rate-limit';
-import { parseInput } from '#functions/lib/validation';
 import { InvitationService } from '#functions/domain/invitations';
 import { WorkspaceService } from '#functions/domain/workspaces';
 import { DynamoInvitationRepository } from '#functions/store/invitation-repository';
@@ -29,71 +29,60 @@ const invitations = new InvitationService(
   () => config.webUrl,
 );
 
-const workspacePath = z.object({ workspaceId: workspaceIdSchema });
 const memberPath = z.object({ workspaceId: workspaceIdSchema, userId: z.string().min(1).max(128) });
 const invitationPath = z.object({ invitationId: childIdSchema });
 const tokenPath = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not an invitation token') });
 
-const caller = (request: ApiRequest) => {
-  const { userId, email } = requireCaller(request);
-  return { userId, email };
-};
-const path = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.path, 'path');
-const body = <S extends z.ZodType>(schema: S, request: ApiRequest) =>
-  parseInput(schema, request.body(), 'body');
-const page = (request: ApiRequest) => parseInput(pageQuerySchema, request.query, 'query');
-
 export const handler = httpFunction({
   'POST /api/workspaces': async (request) =>
-    created(await workspaces.create(caller(request), body(createWorkspaceSchema, request).name)),
+    created(await workspaces.create(caller(request), bodyOf(createWorkspaceSchema, request).name)),
   'GET /api/workspaces': async (request) => {
-    const { limit, cursor } = page(request);
+    const { limit, cursor } = queryOf(pageQuerySchema, request);
     return ok(await workspaces.list(caller(request), limit, cursor));
   },
   'GET /api/workspaces/{workspaceId}': async (request) =>
-    ok(await workspaces.get(caller(request), path(workspacePath, request).workspaceId)),
+    ok(await workspaces.get(caller(request), pathOf(workspacePath, request).workspaceId)),
   'PATCH /api/workspaces/{workspaceId}': async (request) => {
-    const { workspaceId } = path(workspacePath, request);
-    const { name, version } = body(patchWorkspaceSchema, request);
+    const { workspaceId } = pathOf(workspacePath, request);
+    const { name, version } = bodyOf(patchWorkspaceSchema, request);
     return ok(await workspaces.rename(caller(request), workspaceId, name, version));
   },
   'DELETE /api/workspaces/{workspaceId}': async (request) => {
-    await workspaces.delete(caller(request), path(workspacePath, request).workspaceId);
+    await workspaces.delete(caller(request), pathOf(workspacePath, request).workspaceId);
     return noContent();
   },
   'GET /api/workspaces/{workspaceId}/members': async (request) => {
-    const { limit, cursor } = page(request);
+    const { limit, cursor } = queryOf(pageQuerySchema, request);
     return ok(
-      await workspaces.members(caller(request), path(workspacePath, request).workspaceId, limit, cursor),
+      await workspaces.members(caller(request), pathOf(workspacePath, request).workspaceId, limit, cursor),
     );
   },
   'PATCH /api/workspaces/{workspaceId}/members/{userId}': async (request) => {
-    const { workspaceId, userId } = path(memberPath, request);
-    const { role } = body(patchMemberSchema, request);
+    const { workspaceId, userId } = pathOf(memberPath, request);
+    const { role } = bodyOf(patchMemberSchema, request);
     return ok(await workspaces.changeRole(caller(request), workspaceId, userId, role));
   },
   'DELETE /api/workspaces/{workspaceId}/members/{userId}': async (request) => {
-    const { workspaceId, userId } = path(memberPath, request);
+    const { workspaceId, userId } = pathOf(memberPath, request);
     await workspaces.removeMember(caller(request), workspaceId, userId);
     return noContent();
   },
   'POST /api/workspaces/{workspaceId}/invitations': async (request) => {
-    const { workspaceId } = path(workspacePath, request);
-    const { email, role } = body(createInvitationSchema, request);
+    const { workspaceId } = pathOf(workspacePath, request);
+    const { email, role } = bodyOf(createInvitationSchema, request);
     return created(await invitations.invite(caller(request), workspaceId, email, role));
   },
   'GET /api/workspaces/{workspaceId}/invitations': async (request) => {
-    const items = await invitations.list(caller(request), path(workspacePath, request).workspaceId);
+    const items = await invitations.list(caller(request), pathOf(workspacePath, request).workspaceId);
     return ok({ items, nextCursor: null });
   },
   'DELETE /api/invitations/{invitationId}': async (request) => {
-    await invitations.revoke(caller(request), path(invitationPath, request).invitationId);
+    await invitations.revoke(caller(request), pathOf(invitationPath, request).invitationId);
     return noContent();
   },
   'POST /api/invitations/{token}/accept': async (request) => {
     // Tokens are long and random; still, nobody gets to try many of them.
     await limitRequests(`accept-ip:${request.clientIp}`, config.acceptsPerIpPerMinute);
-    return ok(await invitations.accept(caller(request), path(tokenPath, request).token));
+    return ok(await invitations.accept(caller(request), pathOf(tokenPath, request).token));
   },
 });

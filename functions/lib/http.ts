@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
 import { ERROR_STATUS, errorBody } from '#shared/errors';
 import {
   AppError,
@@ -14,6 +15,7 @@ import { config } from './config.ts';
 import { logger, metrics, publishMetrics } from './observability.ts';
 import { limitRequests } from './rate-limit.ts';
 import { countingDynamoCalls } from './dynamodb.ts';
+import { parseInput } from './validation.ts';
 
 /** Bodies over this size are refused with 413 before any work is done. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -59,6 +61,27 @@ export const noContent = (): ApiResponse => ({ status: 204 });
 export function requireCaller(request: ApiRequest): Caller {
   if (!request.caller) throw new UnauthorizedError();
   return request.caller;
+}
+
+/** The signed-in caller as the domain services take it (`userId`, `email`); 401 on a route without one. */
+export function caller(request: ApiRequest): { userId: string; email: string } {
+  const { userId, email } = requireCaller(request);
+  return { userId, email };
+}
+
+/** The path parameters parsed with `schema`; a 400 names each bad field (or `path`). */
+export function pathOf<S extends z.ZodType>(schema: S, request: ApiRequest): z.output<S> {
+  return parseInput(schema, request.path, 'path');
+}
+
+/** The JSON body parsed with `schema`; a 400 names each bad field (or `body`). */
+export function bodyOf<S extends z.ZodType>(schema: S, request: ApiRequest): z.output<S> {
+  return parseInput(schema, request.body(), 'body');
+}
+
+/** The query string parsed with `schema`; a 400 names each bad field (or `query`). */
+export function queryOf<S extends z.ZodType>(schema: S, request: ApiRequest): z.output<S> {
+  return parseInput(schema, request.query, 'query');
 }
 
 function decodeBody(event: HttpEvent): string | undefined {
