@@ -11,44 +11,17 @@ import {
   type TaskUpdateOutcome,
 } from './cleanup.ts';
 import type { TaskRecord } from './tasks.ts';
+import { idIn, PROJECT, taskRecord, WS } from './test-fixtures.ts';
 
-const WS = '01J00000000000000000000000';
-const PROJECT = `${WS}.01J00000000000000000000001`;
-const OTHER_PROJECT = `${WS}.01J00000000000000000000002`;
+const OTHER_PROJECT = idIn(WS, 2);
 const LABEL = `${WS}.01J0000000000000000000000L`;
 const KEEP = `${WS}.01J0000000000000000000000K`;
-const id = (n: number) => `${WS}.01J${String(n).padStart(23, '0')}`;
+const id = (n: number) => idIn(WS, n);
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
-const record = (overrides: Partial<TaskRecord> = {}): TaskRecord => ({
-  id: id(100),
-  number: 7,
-  projectId: PROJECT,
-  workspaceId: WS,
-  title: 'Write the docs',
-  description: null,
-  status: 'todo',
-  priority: 'medium',
-  storyPoints: null,
-  dueDate: null,
-  assigneeIds: [],
-  labelIds: [KEEP, LABEL],
-  sprintId: null,
-  goalId: null,
-  parentId: null,
-  rank: 'V',
-  subtaskCount: 0,
-  subtasksDone: 0,
-  commentCount: 0,
-  attachmentCount: 0,
-  createdBy: 'user-1',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  completedAt: null,
-  deletedAt: null,
-  version: 3,
-  ...overrides,
-});
+/** A task with two labels, one of them the one being removed. */
+const record = (overrides: Partial<TaskRecord> = {}): TaskRecord =>
+  taskRecord({ labelIds: [KEEP, LABEL], version: 3, ...overrides });
 
 const keyId = (key: ItemKey) => `${key.PK}|${key.SK}`;
 

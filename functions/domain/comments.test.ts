@@ -1,6 +1,5 @@
 import { createCommentSchema, patchCommentSchema } from '#shared/schemas/comments';
 import type { Role } from '#shared/schemas/workspaces';
-import { AppError } from '#functions/lib/errors';
 import type { ProjectRecord, TaskRecord } from './tasks.ts';
 import {
   CommentService,
@@ -16,6 +15,16 @@ import {
   type CommentWriteOutcome,
   type MentionableMember,
 } from './comments.ts';
+import {
+  callerOf,
+  expectError,
+  idIn,
+  membershipOf,
+  PROJECT,
+  projectRecord,
+  taskRecord,
+  WS,
+} from './test-fixtures.ts';
 
 const ada: MentionableMember = { userId: 'u-ada', name: 'Ada Lovelace', email: 'ada.l@example.com' };
 const adam: MentionableMember = { userId: 'u-adam', name: 'Adam', email: 'adam@example.com' };
@@ -77,10 +86,8 @@ describe('schemas', () => {
   });
 });
 
-const WS = '01J00000000000000000000000';
-const PROJECT = `${WS}.01J00000000000000000000001`;
-const TASK = `${WS}.01J00000000000000000000002`;
-const COMMENT = `${TASK}.01J00000000000000000000003`;
+const TASK = idIn(WS, 2);
+const COMMENT = idIn(TASK, 3);
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 
 class FakeRepository implements CommentRepository {
@@ -91,14 +98,8 @@ class FakeRepository implements CommentRepository {
     ['other', 'member'],
     ['viewer', 'viewer'],
   ]);
-  task = { id: TASK, workspaceId: WS, projectId: PROJECT, deletedAt: null, commentCount: 0 } as TaskRecord;
-  project: ProjectRecord | undefined = {
-    id: PROJECT,
-    workspaceId: WS,
-    key: 'WEB',
-    archived: false,
-    taskSeq: 1,
-  };
+  task: TaskRecord = taskRecord({ id: TASK });
+  project: ProjectRecord | undefined = projectRecord({ taskSeq: 1 });
   comments = new Map<string, CommentRecord>();
   writes: CommentWrite[] = [];
   memberReads = 0;
@@ -106,9 +107,7 @@ class FakeRepository implements CommentRepository {
   async read(taskId: string, userId: string, commentId?: string): Promise<CommentRead> {
     const role = this.roles.get(userId);
     return {
-      membership: role
-        ? { workspaceId: WS, userId, role, email: `${userId}@x.test`, joinedAt: '' }
-        : undefined,
+      membership: role ? membershipOf(userId, role) : undefined,
       task: taskId === TASK ? this.task : undefined,
       comment: commentId ? this.comments.get(commentId) : undefined,
     };
@@ -160,22 +159,11 @@ const setup = () => {
   repository.comments.set(COMMENT, comment());
   return { repository, service: new CommentService(repository, () => NOW) };
 };
-const as = (userId: string) => ({ userId, email: `${userId}@x.test` });
-
-async function expectError(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-  return error as AppError;
-}
 
 describe('CommentService', () => {
   it('creates with the mentions resolved, counts it, and records it in the task history', async () => {
     const { repository, service } = setup();
-    const created = await service.create(as('member'), TASK, { body: 'ping @other and @nobody' });
+    const created = await service.create(callerOf('member'), TASK, { body: 'ping @other and @nobody' });
     expect(created).toMatchObject({ authorId: 'member', mentions: ['other'], version: 1, editedAt: null });
     expect(repository.task.commentCount).toBe(1);
     expect(repository.writes[0]!.activity).toMatchObject({
@@ -189,19 +177,19 @@ describe('CommentService', () => {
 
   it('does not read the members when the body cannot mention anyone', async () => {
     const { repository, service } = setup();
-    await service.create(as('member'), TASK, { body: 'no mentions, only `@code`' });
+    await service.create(callerOf('member'), TASK, { body: 'no mentions, only `@code`' });
     expect(repository.memberReads).toBe(0);
   });
 
   it('lets only the author edit (not even an owner), and viewers write nothing', async () => {
     const { repository, service } = setup();
     for (const who of ['other', 'owner', 'admin']) {
-      await expectError(service.patch(as(who), COMMENT, { body: 'x', version: 1 }), 'FORBIDDEN');
+      await expectError(service.patch(callerOf(who), COMMENT, { body: 'x', version: 1 }), 'FORBIDDEN');
     }
-    await expectError(service.create(as('viewer'), TASK, { body: 'x' }), 'FORBIDDEN');
-    await expectError(service.patch(as('stranger'), COMMENT, { body: 'x', version: 1 }), 'NOT_FOUND');
+    await expectError(service.create(callerOf('viewer'), TASK, { body: 'x' }), 'FORBIDDEN');
+    await expectError(service.patch(callerOf('stranger'), COMMENT, { body: 'x', version: 1 }), 'NOT_FOUND');
     expect(repository.writes).toHaveLength(0);
-    const edited = await service.patch(as('member'), COMMENT, { body: 'Edited @other', version: 1 });
+    const edited = await service.patch(callerOf('member'), COMMENT, { body: 'Edited @other', version: 1 });
     expect(edited).toMatchObject({
       body: 'Edited @other',
       mentions: ['other'],
@@ -217,32 +205,32 @@ describe('CommentService', () => {
   it('lets the author, admins and owners delete; another member and a viewer get 403', async () => {
     for (const who of ['member', 'admin', 'owner']) {
       const { repository, service } = setup();
-      await service.delete(as(who), COMMENT, 1);
+      await service.delete(callerOf(who), COMMENT, 1);
       expect([repository.comments.size, repository.writes[0]!.activity.data]).toEqual([0, null]);
     }
     const { service } = setup();
-    await expectError(service.delete(as('other'), COMMENT, 1), 'FORBIDDEN');
-    await expectError(service.delete(as('viewer'), COMMENT, 1), 'FORBIDDEN');
+    await expectError(service.delete(callerOf('other'), COMMENT, 1), 'FORBIDDEN');
+    await expectError(service.delete(callerOf('viewer'), COMMENT, 1), 'FORBIDDEN');
   });
 
   it('answers a stale version with 409 and the stored comment', async () => {
     const { service } = setup();
     const error = await expectError(
-      service.patch(as('member'), COMMENT, { body: 'x', version: 2 }),
+      service.patch(callerOf('member'), COMMENT, { body: 'x', version: 2 }),
       'VERSION_CONFLICT',
     );
     expect(error.extra).toEqual({ current: comment() });
-    await expectError(service.delete(as('member'), COMMENT, 2), 'VERSION_CONFLICT');
+    await expectError(service.delete(callerOf('member'), COMMENT, 2), 'VERSION_CONFLICT');
   });
 
   it('refuses writes on a deleted task or an archived project (409)', async () => {
     const { repository, service } = setup();
     repository.task = { ...repository.task, deletedAt: NOW.toISOString() };
-    await expectError(service.create(as('member'), TASK, { body: 'x' }), 'CONFLICT');
-    await expectError(service.delete(as('member'), COMMENT, 1), 'CONFLICT');
+    await expectError(service.create(callerOf('member'), TASK, { body: 'x' }), 'CONFLICT');
+    await expectError(service.delete(callerOf('member'), COMMENT, 1), 'CONFLICT');
     repository.task = { ...repository.task, deletedAt: null };
     repository.project = { ...repository.project!, archived: true };
-    await expectError(service.create(as('member'), TASK, { body: 'x' }), 'CONFLICT');
+    await expectError(service.create(callerOf('member'), TASK, { body: 'x' }), 'CONFLICT');
     expect(repository.writes).toHaveLength(0);
   });
 });

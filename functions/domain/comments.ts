@@ -1,10 +1,10 @@
-import type { ActivityAction, FieldChange } from '#shared/schemas/tasks';
 import type { Comment, CreateCommentInput, PatchCommentInput } from '#shared/schemas/comments';
 import { ConflictError, ForbiddenError, NotFoundError, VersionConflictError } from '#functions/lib/errors';
 import { newGrandchildId, parentOf, workspaceOf } from '#functions/lib/ids';
 import type { Page } from '#functions/lib/pagination';
 import { can } from './access.ts';
-import { fieldChanges, newActivity, type ActivityRecord } from './activity.ts';
+import { fieldChanges, type ActivityRecord } from './activity.ts';
+import { taskChildActivity, taskChildRefusal, type TaskChildRefusal } from './task-children.ts';
 import type { ProjectRecord, TaskRecord } from './tasks.ts';
 import type { Caller, MembershipRecord } from './workspaces.ts';
 
@@ -42,14 +42,8 @@ export interface CommentWrite {
   activity: ActivityRecord;
 }
 
-export type CommentWriteOutcome =
-  | { ok: true }
-  /** Lost to concurrent transactions on the same items every time; nothing was written. */
-  | { busy: true }
-  /** The comment's condition failed; `current` is the stored one (undefined: gone). */
-  | { comment: CommentRecord | undefined }
-  /** The task's condition failed: it is gone (undefined) or deleted. */
-  | { task: TaskRecord | undefined };
+/** Written, or refused (see TaskChildRefusal). */
+export type CommentWriteOutcome = { ok: true } | TaskChildRefusal<'comment', CommentRecord>;
 
 export interface CommentRepository {
   /** The task, the user's membership of its workspace and (if asked) one of its comments: one BatchGetItem. */
@@ -206,42 +200,10 @@ export class CommentService {
     return parseMentions(body, await this.repository.members(workspaceId));
   }
 
-  private activity(
-    caller: Caller,
-    action: ActivityAction,
-    task: TaskRecord,
-    commentId: string,
-    changes: Record<string, FieldChange>,
-    data: Comment | null,
-    now: Date,
-  ): ActivityRecord {
-    return newActivity(
-      {
-        actorId: caller.userId,
-        action,
-        entityType: 'comment',
-        entityId: commentId,
-        projectId: task.projectId,
-        workspaceId: task.workspaceId,
-        taskId: task.id,
-        changes,
-        data,
-      },
-      now,
-    );
-  }
-
+  /** Writes a change, turning a failed condition into the contract's answer. */
   private async commit(change: CommentWrite): Promise<void> {
     const outcome = await this.repository.write(change);
-    if ('ok' in outcome) return;
-    if ('busy' in outcome)
-      throw new ConflictError('The task is being changed by many people at once; try again');
-    if ('task' in outcome) {
-      if (!outcome.task) throw new NotFoundError('No such task');
-      throw new ConflictError('The task is deleted; restore it first');
-    }
-    if (!outcome.comment) throw new NotFoundError('No such comment');
-    throw new VersionConflictError(outcome.comment);
+    if (!('ok' in outcome)) throw taskChildRefusal('comment', outcome);
   }
 
   async create(caller: Caller, taskId: string, input: CreateCommentInput): Promise<Comment> {
@@ -268,7 +230,7 @@ export class CommentService {
     await this.commit({
       taskId,
       after: comment,
-      activity: this.activity(caller, 'created', task, comment.id, {}, comment, now),
+      activity: taskChildActivity('comment', caller.userId, 'created', task, comment.id, {}, comment, now),
     });
     return comment;
   }
@@ -309,8 +271,9 @@ export class CommentService {
       taskId,
       before: comment,
       after,
-      activity: this.activity(
-        caller,
+      activity: taskChildActivity(
+        'comment',
+        caller.userId,
         'updated',
         task,
         commentId,
@@ -336,7 +299,16 @@ export class CommentService {
     await this.commit({
       taskId,
       before: comment,
-      activity: this.activity(caller, 'deleted', task, commentId, {}, null, this.clock()),
+      activity: taskChildActivity(
+        'comment',
+        caller.userId,
+        'deleted',
+        task,
+        commentId,
+        {},
+        null,
+        this.clock(),
+      ),
     });
   }
 }

@@ -15,6 +15,7 @@ import {
 } from './goals.ts';
 import type { WorkspaceAuthorizer } from './projects.ts';
 import type { Caller, MembershipRecord, WorkspaceRecord } from './workspaces.ts';
+import { codeOf } from './test-fixtures.ts';
 
 const record = (overrides: Partial<GoalRecord> = {}): GoalRecord => ({
   id: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
@@ -183,16 +184,6 @@ const authorizerOf = (repo: MemoryGoals): WorkspaceAuthorizer => ({
 });
 
 const who = (userId: string): Caller => ({ userId, email: `${userId}@example.com` });
-
-const codeOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-};
 
 describe('GoalService', () => {
   let repo: MemoryGoals;

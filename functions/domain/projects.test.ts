@@ -11,6 +11,7 @@ import {
   type WorkspaceAuthorizer,
 } from './projects.ts';
 import type { Caller, MembershipRecord, WorkspaceRecord } from './workspaces.ts';
+import { codeOf } from './test-fixtures.ts';
 
 /** An in-memory repository with the same rules as the DynamoDB one (version conditions, key guards). */
 class MemoryProjects implements ProjectRepository {
@@ -87,16 +88,6 @@ const admin = person('admin');
 const member = person('member');
 const viewer = person('viewer');
 const stranger = person('stranger');
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-}
 
 function setUp() {
   const repo = new MemoryProjects();

@@ -1,6 +1,5 @@
 import { createSprintSchema, patchSprintSchema, sprintDays } from '#shared/schemas/sprints';
 import type { Role } from '#shared/schemas/workspaces';
-import { AppError } from '#functions/lib/errors';
 import type { Page } from '#functions/lib/pagination';
 import {
   burndownOf,
@@ -25,42 +24,22 @@ import {
 } from './sprints.ts';
 import type { ActivityRecord } from './activity.ts';
 import type { TaskRecord } from './tasks.ts';
+import { callerOf, expectError, idIn, membershipOf, PROJECT, taskRecord, WS } from './test-fixtures.ts';
 
-const WS = '01J00000000000000000000000';
-const PROJECT = `${WS}.01J00000000000000000000001`;
-const sprintId = (n: number) => `${PROJECT}.01J${String(n).padStart(23, '0')}`;
-const taskId = (n: number) => `${WS}.01K${String(n).padStart(23, '0')}`;
+const sprintId = (n: number) => idIn(PROJECT, n);
+const taskId = (n: number) => idIn(WS, n, '01K');
 const OWNER = 'owner-sub';
 
-const task = (n: number, overrides: Partial<TaskRecord> = {}): TaskRecord => ({
-  id: taskId(n),
-  number: n,
-  projectId: PROJECT,
-  workspaceId: WS,
-  title: `Task ${n}`,
-  description: null,
-  status: 'todo',
-  priority: 'medium',
-  storyPoints: null,
-  dueDate: null,
-  assigneeIds: [],
-  labelIds: [],
-  sprintId: null,
-  goalId: null,
-  parentId: null,
-  rank: 'V',
-  subtaskCount: 0,
-  subtasksDone: 0,
-  commentCount: 0,
-  attachmentCount: 0,
-  createdBy: OWNER,
-  createdAt: '2026-03-01T09:00:00.000Z',
-  updatedAt: '2026-03-01T09:00:00.000Z',
-  completedAt: null,
-  deletedAt: null,
-  version: 1,
-  ...overrides,
-});
+const task = (n: number, overrides: Partial<TaskRecord> = {}): TaskRecord =>
+  taskRecord({
+    id: taskId(n),
+    number: n,
+    title: `Task ${n}`,
+    createdBy: OWNER,
+    createdAt: '2026-03-01T09:00:00.000Z',
+    updatedAt: '2026-03-01T09:00:00.000Z',
+    ...overrides,
+  });
 
 const sprint = (n: number, overrides: Partial<SprintRecord> = {}): SprintRecord => ({
   id: sprintId(n),
@@ -278,9 +257,7 @@ class MemoryRepository implements SprintRepository {
       if (found) sprints.set(id, { ...found });
     }
     return {
-      membership: this.role
-        ? { workspaceId: WS, userId: OWNER, role: this.role, email: 'o@example.com', joinedAt: '' }
-        : undefined,
+      membership: this.role ? membershipOf(OWNER, this.role) : undefined,
       project: { ...this.project },
       sprints,
     };
@@ -365,23 +342,13 @@ class MemoryRepository implements SprintRepository {
   }
 }
 
-const caller = { userId: OWNER, email: 'o@example.com' };
+const caller = callerOf(OWNER);
 const NOW = new Date('2026-03-04T10:00:00.000Z');
 
 function setUp() {
   const repository = new MemoryRepository();
   const service = new SprintService(repository, () => NOW);
   return { repository, service };
-}
-
-async function expectError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-  return error as AppError;
 }
 
 describe('SprintService', () => {

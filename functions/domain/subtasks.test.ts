@@ -1,6 +1,5 @@
 import { bulkCreateSubtasksSchema, MAX_BULK_SUBTASKS, patchSubtaskSchema } from '#shared/schemas/subtasks';
 import type { Role } from '#shared/schemas/workspaces';
-import { AppError } from '#functions/lib/errors';
 import { parentOf } from '#functions/lib/ids';
 import type { ProjectRecord, TaskRecord } from './tasks.ts';
 import {
@@ -14,41 +13,30 @@ import {
   type SubtaskWrite,
   type SubtaskWriteOutcome,
 } from './subtasks.ts';
+import {
+  callerOf,
+  expectError,
+  idIn,
+  membershipOf,
+  PROJECT,
+  projectRecord,
+  taskRecord,
+  WS,
+} from './test-fixtures.ts';
 
-const WS = '01J00000000000000000000000';
-const PROJECT = `${WS}.01J00000000000000000000001`;
-const TASK = `${WS}.01J00000000000000000000002`;
+const TASK = idIn(WS, 2);
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 
-const task = (overrides: Partial<TaskRecord> = {}): TaskRecord => ({
-  id: TASK,
-  number: 1,
-  projectId: PROJECT,
-  workspaceId: WS,
-  title: 'Parent',
-  description: null,
-  status: 'todo',
-  priority: 'medium',
-  storyPoints: null,
-  dueDate: null,
-  assigneeIds: [],
-  labelIds: [],
-  sprintId: null,
-  goalId: null,
-  parentId: null,
-  rank: 'V',
-  subtaskCount: 0,
-  subtasksDone: 0,
-  commentCount: 0,
-  attachmentCount: 0,
-  createdBy: 'owner',
-  createdAt: NOW.toISOString(),
-  updatedAt: NOW.toISOString(),
-  completedAt: null,
-  deletedAt: null,
-  version: 1,
-  ...overrides,
-});
+const task = (overrides: Partial<TaskRecord> = {}): TaskRecord =>
+  taskRecord({
+    id: TASK,
+    number: 1,
+    title: 'Parent',
+    createdBy: 'owner',
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+    ...overrides,
+  });
 
 const subtask = (overrides: Partial<SubtaskRecord> = {}): SubtaskRecord => ({
   id: `${TASK}.01J00000000000000000000003`,
@@ -75,13 +63,7 @@ class FakeRepository implements SubtaskRepository {
     ['viewer', 'viewer'],
   ]);
   task: TaskRecord | undefined = task();
-  project: ProjectRecord | undefined = {
-    id: PROJECT,
-    workspaceId: WS,
-    key: 'WEB',
-    archived: false,
-    taskSeq: 1,
-  };
+  project: ProjectRecord | undefined = projectRecord({ taskSeq: 1 });
   subtasks = new Map<string, SubtaskRecord>();
   writes: SubtaskWrite[] = [];
   /** Runs before a write is applied (a concurrent change). */
@@ -90,9 +72,7 @@ class FakeRepository implements SubtaskRepository {
   async read(taskId: string, userId: string, subtaskId?: string): Promise<SubtaskRead> {
     const role = this.roles.get(userId);
     return {
-      membership: role
-        ? { workspaceId: WS, userId, role, email: `${userId}@x.test`, joinedAt: '' }
-        : undefined,
+      membership: role ? membershipOf(userId, role) : undefined,
       task: this.task?.id === taskId ? { ...this.task } : undefined,
       subtask: subtaskId && this.subtasks.has(subtaskId) ? { ...this.subtasks.get(subtaskId)! } : undefined,
     };
@@ -129,17 +109,6 @@ const setup = () => {
   const repository = new FakeRepository();
   return { repository, service: new SubtaskService(repository, () => NOW) };
 };
-const as = (userId: string) => ({ userId, email: `${userId}@x.test` });
-
-async function expectError(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-  return error as AppError;
-}
 
 describe('counterDelta', () => {
   it('counts a new subtask, a check-off, an uncheck and deletions of open and done ones', () => {
@@ -193,7 +162,7 @@ describe('schemas', () => {
 describe('SubtaskService', () => {
   it('creates in bulk in one write: ordered, counted, one activity per subtask with the task id', async () => {
     const { repository, service } = setup();
-    const created = await service.create(as('member'), TASK, [
+    const created = await service.create(callerOf('member'), TASK, [
       { title: 'One', estimatedHours: 2 },
       { title: 'Two', estimatedHours: null },
     ]);
@@ -213,28 +182,34 @@ describe('SubtaskService', () => {
   it('lets viewers read only (403), and hides the task from non-members (404)', async () => {
     const { repository, service } = setup();
     await expectError(
-      service.create(as('viewer'), TASK, [{ title: 'x', estimatedHours: null }]),
+      service.create(callerOf('viewer'), TASK, [{ title: 'x', estimatedHours: null }]),
       'FORBIDDEN',
     );
     await expectError(
-      service.create(as('stranger'), TASK, [{ title: 'x', estimatedHours: null }]),
+      service.create(callerOf('stranger'), TASK, [{ title: 'x', estimatedHours: null }]),
       'NOT_FOUND',
     );
-    await expectError(service.list(as('stranger'), TASK, 50), 'NOT_FOUND');
-    expect((await service.list(as('viewer'), TASK, 50)).items).toEqual([]);
+    await expectError(service.list(callerOf('stranger'), TASK, 50), 'NOT_FOUND');
+    expect((await service.list(callerOf('viewer'), TASK, 50)).items).toEqual([]);
     expect(repository.writes).toHaveLength(0);
   });
 
   it('refuses new subtasks on a deleted task or an archived project (409) and treats a gone project as 404', async () => {
     const { repository, service } = setup();
     repository.task = task({ deletedAt: NOW.toISOString() });
-    await expectError(service.create(as('member'), TASK, [{ title: 'x', estimatedHours: null }]), 'CONFLICT');
+    await expectError(
+      service.create(callerOf('member'), TASK, [{ title: 'x', estimatedHours: null }]),
+      'CONFLICT',
+    );
     repository.task = task();
     repository.project = { ...repository.project!, archived: true };
-    await expectError(service.create(as('member'), TASK, [{ title: 'x', estimatedHours: null }]), 'CONFLICT');
+    await expectError(
+      service.create(callerOf('member'), TASK, [{ title: 'x', estimatedHours: null }]),
+      'CONFLICT',
+    );
     repository.project = undefined;
     await expectError(
-      service.create(as('member'), TASK, [{ title: 'x', estimatedHours: null }]),
+      service.create(callerOf('member'), TASK, [{ title: 'x', estimatedHours: null }]),
       'NOT_FOUND',
     );
     expect(repository.writes).toHaveLength(0);
@@ -244,7 +219,7 @@ describe('SubtaskService', () => {
     const { repository, service } = setup();
     const s = subtask();
     repository.subtasks.set(s.id, s);
-    const after = await service.patch(as('member'), s.id, { version: 1, done: true });
+    const after = await service.patch(callerOf('member'), s.id, { version: 1, done: true });
     expect(after).toMatchObject({ done: true, completedAt: NOW.toISOString(), version: 2 });
     expect(repository.writes[0]!.counters).toEqual({ subtaskCount: 0, subtasksDone: 1 });
     expect(repository.writes[0]!.activities[0]!.changes).toEqual({ done: { from: false, to: true } });
@@ -255,11 +230,11 @@ describe('SubtaskService', () => {
     const s = subtask({ version: 3 });
     repository.subtasks.set(s.id, s);
     const error = await expectError(
-      service.patch(as('member'), s.id, { version: 2, done: true }),
+      service.patch(callerOf('member'), s.id, { version: 2, done: true }),
       'VERSION_CONFLICT',
     );
     expect(error.extra).toEqual({ current: s });
-    expect(await service.patch(as('member'), s.id, { version: 3, title: 'Step' })).toEqual(s);
+    expect(await service.patch(callerOf('member'), s.id, { version: 3, title: 'Step' })).toEqual(s);
     expect(repository.writes).toHaveLength(0);
   });
 
@@ -270,7 +245,7 @@ describe('SubtaskService', () => {
     const theirs = { ...s, title: 'Theirs', version: 2 };
     repository.beforeWrite = () => repository.subtasks.set(s.id, theirs);
     const error = await expectError(
-      service.patch(as('member'), s.id, { version: 1, done: true }),
+      service.patch(callerOf('member'), s.id, { version: 1, done: true }),
       'VERSION_CONFLICT',
     );
     expect(error.extra).toEqual({ current: theirs });
@@ -286,7 +261,7 @@ describe('SubtaskService', () => {
       repository.subtasks.set(s.id, { ...s, done: true, version: 2 });
       repository.task!.subtasksDone = 1;
     };
-    await service.delete(as('member'), s.id);
+    await service.delete(callerOf('member'), s.id);
     expect(repository.subtasks.size).toBe(0);
     expect([repository.task!.subtaskCount, repository.task!.subtasksDone]).toEqual([0, 0]);
     expect(repository.writes[0]!.activities[0]).toMatchObject({
@@ -300,8 +275,8 @@ describe('SubtaskService', () => {
     const { repository, service } = setup();
     const s = subtask({ version: 2 });
     repository.subtasks.set(s.id, s);
-    await expectError(service.delete(as('member'), s.id, 1), 'VERSION_CONFLICT');
-    await expectError(service.delete(as('member'), `${TASK}.01J00000000000000000000009`), 'NOT_FOUND');
+    await expectError(service.delete(callerOf('member'), s.id, 1), 'VERSION_CONFLICT');
+    await expectError(service.delete(callerOf('member'), `${TASK}.01J00000000000000000000009`), 'NOT_FOUND');
     expect(repository.subtasks.size).toBe(1);
   });
 });

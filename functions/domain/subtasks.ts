@@ -1,10 +1,10 @@
-import type { ActivityAction, FieldChange } from '#shared/schemas/tasks';
 import type { CreateSubtaskInput, PatchSubtaskInput, Subtask } from '#shared/schemas/subtasks';
 import { ConflictError, ForbiddenError, NotFoundError, VersionConflictError } from '#functions/lib/errors';
 import { newGrandchildId, parentOf, workspaceOf } from '#functions/lib/ids';
 import type { Page } from '#functions/lib/pagination';
 import { can } from './access.ts';
-import { fieldChanges, newActivity, type ActivityRecord } from './activity.ts';
+import { fieldChanges, type ActivityRecord } from './activity.ts';
+import { taskChildActivity, taskChildRefusal, type TaskChildRefusal } from './task-children.ts';
 import type { ProjectRecord, TaskRecord } from './tasks.ts';
 import type { Caller, MembershipRecord } from './workspaces.ts';
 
@@ -42,14 +42,8 @@ export interface SubtaskWrite {
   counters: CounterDelta;
 }
 
-export type SubtaskWriteOutcome =
-  | { ok: true }
-  /** Lost to concurrent transactions on the same items every time; nothing was written. */
-  | { busy: true }
-  /** A subtask's condition failed; `current` is the stored one (undefined: gone). */
-  | { subtask: SubtaskRecord | undefined }
-  /** The task's condition failed: it is gone (undefined) or deleted. */
-  | { task: TaskRecord | undefined };
+/** Written, or refused (see TaskChildRefusal). */
+export type SubtaskWriteOutcome = { ok: true } | TaskChildRefusal<'subtask', SubtaskRecord>;
 
 export interface SubtaskRepository {
   /** The task, the user's membership of its workspace and (if asked) one of its subtasks: one BatchGetItem. */
@@ -143,43 +137,10 @@ export class SubtaskService {
     if (task.deletedAt) throw new ConflictError('The task is deleted; restore it first');
   }
 
-  private activity(
-    caller: Caller,
-    action: ActivityAction,
-    task: TaskRecord,
-    subtaskId: string,
-    changes: Record<string, FieldChange>,
-    data: Subtask | null,
-    now: Date,
-  ): ActivityRecord {
-    return newActivity(
-      {
-        actorId: caller.userId,
-        action,
-        entityType: 'subtask',
-        entityId: subtaskId,
-        projectId: task.projectId,
-        workspaceId: task.workspaceId,
-        taskId: task.id,
-        changes,
-        data,
-      },
-      now,
-    );
-  }
-
   /** Writes a change, turning a failed condition into the contract's answer. */
   private async commit(change: SubtaskWrite): Promise<void> {
     const outcome = await this.repository.write(change);
-    if ('ok' in outcome) return;
-    if ('busy' in outcome)
-      throw new ConflictError('The task is being changed by many people at once; try again');
-    if ('task' in outcome) {
-      if (!outcome.task) throw new NotFoundError('No such task');
-      throw new ConflictError('The task is deleted; restore it first');
-    }
-    if (!outcome.subtask) throw new NotFoundError('No such subtask');
-    throw new VersionConflictError(outcome.subtask);
+    if (!('ok' in outcome)) throw taskChildRefusal('subtask', outcome);
   }
 
   /** Creates one subtask or, in bulk, several (in the order given) in one transaction. */
@@ -208,7 +169,9 @@ export class SubtaskService {
     await this.commit({
       taskId,
       changes: subtasks.map((after) => ({ after })),
-      activities: subtasks.map((s) => this.activity(caller, 'created', task, s.id, {}, s, now)),
+      activities: subtasks.map((s) =>
+        taskChildActivity('subtask', caller.userId, 'created', task, s.id, {}, s, now),
+      ),
       counters: { subtaskCount: subtasks.length, subtasksDone: 0 },
     });
     return subtasks;
@@ -245,7 +208,9 @@ export class SubtaskService {
     await this.commit({
       taskId,
       changes: [{ before: subtask, after }],
-      activities: [this.activity(caller, 'updated', task, subtaskId, changes, after, now)],
+      activities: [
+        taskChildActivity('subtask', caller.userId, 'updated', task, subtaskId, changes, after, now),
+      ],
       counters: counterDelta(subtask, after),
     });
     return after;
@@ -269,7 +234,9 @@ export class SubtaskService {
         await this.commit({
           taskId,
           changes: [{ before: subtask }],
-          activities: [this.activity(caller, 'deleted', task, subtaskId, {}, null, now)],
+          activities: [
+            taskChildActivity('subtask', caller.userId, 'deleted', task, subtaskId, {}, null, now),
+          ],
           counters: counterDelta(subtask, undefined),
         });
         return;

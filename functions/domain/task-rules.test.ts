@@ -1,54 +1,35 @@
 import { decodeTime } from 'ulid';
 import { changeType } from './activity.ts';
-import {
-  activityIdAt,
-  addDays,
-  assignmentsOf,
-  dayIn,
-  dueRange,
-  goalDeltas,
-  type TaskRecord,
-} from './tasks.ts';
-
-const WS = '01J00000000000000000000000';
-const task = (overrides: Partial<TaskRecord>): TaskRecord =>
-  ({
-    id: `${WS}.01J00000000000000000000100`,
-    projectId: `${WS}.01J00000000000000000000001`,
-    workspaceId: WS,
-    status: 'todo',
-    dueDate: null,
-    assigneeIds: [],
-    goalId: null,
-    deletedAt: null,
-    ...overrides,
-  }) as TaskRecord;
+import { activityIdAt, addDays, assignmentsOf, dayIn, dueRange, goalDeltas } from './tasks.ts';
+import { taskRecord, WS } from './test-fixtures.ts';
 
 describe('goal counters', () => {
   const G = 'GOAL1';
   const H = 'GOAL2';
 
   it('counts a linked live task, and as done when done', () => {
-    expect(goalDeltas(undefined, task({ goalId: G }))).toEqual([{ goalId: G, tasks: 1, done: 0 }]);
-    expect(goalDeltas(undefined, task({ goalId: G, status: 'done' }))).toEqual([
+    expect(goalDeltas(undefined, taskRecord({ goalId: G }))).toEqual([{ goalId: G, tasks: 1, done: 0 }]);
+    expect(goalDeltas(undefined, taskRecord({ goalId: G, status: 'done' }))).toEqual([
       { goalId: G, tasks: 1, done: 1 },
     ]);
-    expect(goalDeltas(undefined, task({}))).toEqual([]);
+    expect(goalDeltas(undefined, taskRecord({}))).toEqual([]);
   });
 
   it('moves the count when the goal changes, and only done when the status does', () => {
-    expect(goalDeltas(task({ goalId: G, status: 'done' }), task({ goalId: H, status: 'done' }))).toEqual([
+    expect(
+      goalDeltas(taskRecord({ goalId: G, status: 'done' }), taskRecord({ goalId: H, status: 'done' })),
+    ).toEqual([
       { goalId: G, tasks: -1, done: -1 },
       { goalId: H, tasks: 1, done: 1 },
     ]);
-    expect(goalDeltas(task({ goalId: G }), task({ goalId: G, status: 'done' }))).toEqual([
+    expect(goalDeltas(taskRecord({ goalId: G }), taskRecord({ goalId: G, status: 'done' }))).toEqual([
       { goalId: G, tasks: 0, done: 1 },
     ]);
-    expect(goalDeltas(task({ goalId: G }), task({ goalId: G, status: 'in_review' }))).toEqual([]);
+    expect(goalDeltas(taskRecord({ goalId: G }), taskRecord({ goalId: G, status: 'in_review' }))).toEqual([]);
   });
 
   it('drops deleted and archived tasks from the count, and takes restored ones back', () => {
-    const live = task({ goalId: G, status: 'done' });
+    const live = taskRecord({ goalId: G, status: 'done' });
     expect(goalDeltas(live, { ...live, deletedAt: '2026-01-01T00:00:00.000Z' })).toEqual([
       { goalId: G, tasks: -1, done: -1 },
     ]);
@@ -61,7 +42,7 @@ describe('goal counters', () => {
 
 describe('assignments', () => {
   it('gives one entry per assignee of a live task with its due date and status, none when deleted', () => {
-    const t = task({ assigneeIds: ['a', 'b'], dueDate: '2026-03-01', status: 'blocked' });
+    const t = taskRecord({ assigneeIds: ['a', 'b'], dueDate: '2026-03-01', status: 'blocked' });
     expect(assignmentsOf(t)).toEqual([
       expect.objectContaining({ userId: 'a', taskId: t.id, dueDate: '2026-03-01', status: 'blocked' }),
       expect.objectContaining({ userId: 'b', workspaceId: WS, projectId: t.projectId }),

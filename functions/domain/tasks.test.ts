@@ -33,40 +33,18 @@ import {
   type TaskWrite,
   type WriteOutcome,
 } from './tasks.ts';
+import {
+  callerOf,
+  codeOf,
+  idIn,
+  membershipOf,
+  PROJECT,
+  projectRecord,
+  taskRecord,
+  WS,
+} from './test-fixtures.ts';
 
-const WS = '01J00000000000000000000000';
-const PROJECT = `${WS}.01J00000000000000000000001`;
-const id = (n: number) => `${WS}.01J${String(n).padStart(23, '0')}`;
-
-const record = (overrides: Partial<TaskRecord> = {}): TaskRecord => ({
-  id: id(100),
-  number: 7,
-  projectId: PROJECT,
-  workspaceId: WS,
-  title: 'Write the docs',
-  description: null,
-  status: 'todo',
-  priority: 'medium',
-  storyPoints: null,
-  dueDate: null,
-  assigneeIds: [],
-  labelIds: [],
-  sprintId: null,
-  goalId: null,
-  parentId: null,
-  rank: 'V',
-  subtaskCount: 0,
-  subtasksDone: 0,
-  commentCount: 0,
-  attachmentCount: 0,
-  createdBy: 'user-1',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  completedAt: null,
-  deletedAt: null,
-  version: 1,
-  ...overrides,
-});
+const id = (n: number) => idIn(WS, n);
 
 describe('status index (board column order)', () => {
   it('maps statuses to 0..5 in board order and back', () => {
@@ -92,7 +70,7 @@ describe('status index (board column order)', () => {
 describe('taskView', () => {
   it('derives the key from the project key and returns exactly the contract fields', () => {
     const view = taskView(
-      { ...record(), titleLower: 'x', descriptionLower: 'y' } as unknown as TaskRecord,
+      { ...taskRecord(), titleLower: 'x', descriptionLower: 'y' } as unknown as TaskRecord,
       'WEB',
     );
     expect(view.key).toBe('WEB-7');
@@ -125,14 +103,14 @@ describe('taskView', () => {
       'deletedAt',
       'version',
     ]);
-    expect(taskView(record(), 'OPS').key).toBe('OPS-7');
+    expect(taskView(taskRecord(), 'OPS').key).toBe('OPS-7');
   });
 });
 
 describe('changesBetween', () => {
   it('lists exactly the fields that differ, with from and to', () => {
-    const before = record({ assigneeIds: ['a'], priority: 'low' });
-    const after = record({ assigneeIds: ['a', 'b'], priority: 'high', version: 2, updatedAt: 'later' });
+    const before = taskRecord({ assigneeIds: ['a'], priority: 'low' });
+    const after = taskRecord({ assigneeIds: ['a', 'b'], priority: 'high', version: 2, updatedAt: 'later' });
     expect(changesBetween(before, after)).toEqual({
       assigneeIds: { from: ['a'], to: ['a', 'b'] },
       priority: { from: 'low', to: 'high' },
@@ -140,15 +118,15 @@ describe('changesBetween', () => {
   });
 
   it('is empty when nothing tracked changed (version and updatedAt are bookkeeping)', () => {
-    expect(changesBetween(record(), record({ version: 9, updatedAt: 'x' }))).toEqual({});
+    expect(changesBetween(taskRecord(), taskRecord({ version: 9, updatedAt: 'x' }))).toEqual({});
   });
 
   it('records null on either side', () => {
-    expect(changesBetween(record(), record({ storyPoints: 5, dueDate: '2026-03-01' }))).toEqual({
+    expect(changesBetween(taskRecord(), taskRecord({ storyPoints: 5, dueDate: '2026-03-01' }))).toEqual({
       storyPoints: { from: null, to: 5 },
       dueDate: { from: null, to: '2026-03-01' },
     });
-    expect(changesBetween(record({ sprintId: id(5) }), record())).toEqual({
+    expect(changesBetween(taskRecord({ sprintId: id(5) }), taskRecord())).toEqual({
       sprintId: { from: id(5), to: null },
     });
   });
@@ -156,8 +134,8 @@ describe('changesBetween', () => {
   it('cuts very long texts and says so', () => {
     const long = 'x'.repeat(ACTIVITY_TEXT_MAX + 5);
     const change = changesBetween(
-      record({ description: 'short' }),
-      record({ description: long }),
+      taskRecord({ description: 'short' }),
+      taskRecord({ description: long }),
     ).description!;
     expect(change).toEqual({ from: 'short', to: 'x'.repeat(ACTIVITY_TEXT_MAX), truncated: true });
   });
@@ -354,7 +332,7 @@ class MemoryRepository implements TaskRepository {
   tasks = new Map<string, TaskRecord>();
   members = new Map<string, Role>();
   labels = new Set<string>();
-  project: ProjectRecord = { id: PROJECT, workspaceId: WS, key: 'WEB', archived: false, taskSeq: 0 };
+  project: ProjectRecord = projectRecord();
   activities: ActivityRecord[] = [];
   writes: TaskWrite[] = [];
   /** Inserts that lose the race before one succeeds (another creator takes the number each time). */
@@ -363,9 +341,7 @@ class MemoryRepository implements TaskRepository {
   async read(request: ReadRequest): Promise<ReadResult> {
     const role = this.members.get(request.userId);
     return {
-      membership: role
-        ? { workspaceId: WS, userId: request.userId, role, email: 'x@example.com', joinedAt: 'then' }
-        : undefined,
+      membership: role ? membershipOf(request.userId, role) : undefined,
       project: request.projectId === this.project.id ? { ...this.project } : undefined,
       tasks: new Map(
         (request.taskIds ?? []).flatMap((t) => (this.tasks.has(t) ? [[t, { ...this.tasks.get(t)! }]] : [])),
@@ -439,23 +415,14 @@ class MemoryRepository implements TaskRepository {
 }
 
 describe('TaskService', () => {
-  const owner = { userId: 'owner', email: 'o@example.com' };
-  const member = { userId: 'member', email: 'm@example.com' };
-  const viewer = { userId: 'viewer', email: 'v@example.com' };
-  const stranger = { userId: 'stranger', email: 's@example.com' };
+  const owner = callerOf('owner');
+  const member = callerOf('member');
+  const viewer = callerOf('viewer');
+  const stranger = callerOf('stranger');
   let repo: MemoryRepository;
   let sleeps: number[];
   let service: TaskService;
 
-  const codeOf = async (work: Promise<unknown>) => {
-    try {
-      await work;
-      return 'ok';
-    } catch (error) {
-      if (error instanceof AppError) return error.code;
-      throw error;
-    }
-  };
   const create = (caller = owner, body: Record<string, unknown> = {}) =>
     service.create(caller, PROJECT, createTaskSchema.parse({ title: 'T', ...body }));
 

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { transactWrite } from './dynamo.ts';
+import { diffUpdate, transactWrite } from './dynamo.ts';
 
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({
@@ -53,5 +53,41 @@ describe('transactWrite', () => {
   it('passes other errors on', async () => {
     const { ddb } = clientFailing(new Error('network down'));
     await expect(transactWrite(ddb, parts)).rejects.toThrow('network down');
+  });
+});
+
+describe('diffUpdate', () => {
+  const update = (before: Record<string, unknown>, after: Record<string, unknown>, more = {}) =>
+    diffUpdate({
+      tableName: 't',
+      key: { PK: 'P', SK: 'S' },
+      before: { PK: 'P', SK: 'S', version: 1, ...before },
+      after: { PK: 'P', SK: 'S', version: 2, ...after },
+      condition: '#version = :seen',
+      values: { ':seen': 1 },
+      ...more,
+    }).Update;
+  /** The update as `attribute = value` / `REMOVE attribute` lines, names and values resolved. */
+  const resolved = (u: ReturnType<typeof update>) =>
+    u
+      .UpdateExpression!.replace(/#\w+/g, (n) => u.ExpressionAttributeNames![n]!)
+      .replace(/:\w+/g, (v) => JSON.stringify(u.ExpressionAttributeValues![v]));
+
+  it('sets what differs, removes what went, adds to the version, never touches the keys', () => {
+    const u = update({ a: 1, b: [1], c: 'x', same: { k: 1 } }, { a: 2, b: [1, 2], same: { k: 1 }, d: true });
+    expect(resolved(u)).toBe('SET a = 2, b = [1,2], d = true REMOVE c ADD version 1');
+    expect(u).toMatchObject({
+      TableName: 't',
+      Key: { PK: 'P', SK: 'S' },
+      ConditionExpression: '#version = :seen',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(u.ExpressionAttributeValues).toMatchObject({ ':seen': 1 });
+  });
+
+  it('leaves skipped attributes to the caller and sets what it asks besides', () => {
+    const u = update({ flag: true, a: 1 }, { a: 1 }, { skip: ['flag'], set: { other: 'y' } });
+    expect(resolved(u)).toBe('SET other = "y" ADD version 1');
+    expect(resolved(update({ a: 1 }, { a: 1 }))).toBe('ADD version 1');
   });
 });

@@ -190,3 +190,66 @@ export async function transactWrite(
     }
   }
 }
+
+type UpdatePart = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+
+/**
+ * The transaction part that turns the stored item `before` into `after` (both as stored, keys included): SETs
+ * exactly the attributes that differ, REMOVEs those that went, adds 1 to `version`, on `condition`; on a failed
+ * condition the stored item comes back (ALL_OLD). `PK`, `SK`, `version` and the attributes named in `skip` are
+ * never written from the difference; `set` names attributes the caller SETs besides (e.g. a flag only ever
+ * raised here). The expression names `#version` and the value `:one` are the builder's; `condition` may use
+ * `#version` and brings its own `names` and `values`.
+ */
+export function diffUpdate(input: {
+  tableName: string;
+  key: Key;
+  before: Item;
+  after: Item;
+  condition: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+  skip?: readonly string[];
+  set?: Item;
+}): { Update: UpdatePart } {
+  const { before, after } = input;
+  const skip = new Set(['PK', 'SK', 'version', ...(input.skip ?? [])]);
+  const names: Record<string, string> = { ...input.names, '#version': 'version' };
+  const values: Record<string, unknown> = { ...input.values, ':one': 1 };
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const setTo = (attribute: string, value: unknown) => {
+    const i = sets.length + removes.length;
+    names[`#a${i}`] = attribute;
+    values[`:a${i}`] = value;
+    sets.push(`#a${i} = :a${i}`);
+  };
+  for (const attribute of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (skip.has(attribute)) continue;
+    if (!(attribute in after)) {
+      const i = sets.length + removes.length;
+      names[`#a${i}`] = attribute;
+      removes.push(`#a${i}`);
+    } else if (JSON.stringify(before[attribute]) !== JSON.stringify(after[attribute])) {
+      setTo(attribute, after[attribute]);
+    }
+  }
+  for (const [attribute, value] of Object.entries(input.set ?? {})) setTo(attribute, value);
+  return {
+    Update: {
+      TableName: input.tableName,
+      Key: input.key,
+      UpdateExpression: [
+        sets.length ? `SET ${sets.join(', ')}` : '',
+        removes.length ? `REMOVE ${removes.join(', ')}` : '',
+        'ADD #version :one',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      ConditionExpression: input.condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}

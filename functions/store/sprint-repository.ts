@@ -1,15 +1,9 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  TransactionCanceledException,
-  ConditionalCheckFailedException,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import {
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SprintStatus } from '#shared/schemas/sprints';
 import { ConflictError } from '#functions/lib/errors';
 import { parentOf } from '#functions/lib/ids';
@@ -30,7 +24,14 @@ import type {
 } from '#functions/domain/sprints';
 import type { TaskRecord } from '#functions/domain/tasks';
 import { activityItem } from './activity.ts';
-import { batchGetAll, queryAll, queryFilled } from './dynamo.ts';
+import {
+  batchGetAll,
+  diffUpdate,
+  queryAll,
+  queryFilled,
+  transactWrite,
+  type TransactOutcome,
+} from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { taskUpdate, toTask } from './task-repository.ts';
 import { toMembership } from './workspace-repository.ts';
@@ -38,6 +39,8 @@ import { toMembership } from './workspace-repository.ts';
 type Item = Record<string, unknown>;
 type TransactParts = NonNullable<TransactWriteCommandInput['TransactItems']>;
 type TransactPart = TransactParts[number];
+/** What a sprint transaction came to when it was not lost to concurrent ones. */
+type Settled = Exclude<TransactOutcome, { busy: true }>;
 
 /** Attributes of a sprint that are null (or false) when absent: stored only when set. */
 const OPTIONAL = [
@@ -98,12 +101,6 @@ const PROJECT_WRITABLE =
 /** TransactWriteItems takes 100 items and 4 MB; a batch of moves stays well inside both. */
 const MAX_TRANSACTION_ITEMS = 100;
 const MAX_TRANSACTION_BYTES = 3_500_000;
-/** Retries of a transaction that lost to a concurrent one on the same item (TransactionConflict). */
-const MAX_CONTENTION_RETRIES = 8;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type TransactOutcome = { ok: true } | { failed: boolean[]; old: Array<Item | undefined> };
 
 /**
  * The transaction part that turns the stored sprint `before` into `after`: SETs the attributes that differ,
@@ -111,51 +108,18 @@ type TransactOutcome = { ok: true } | { failed: boolean[]; old: Array<Item | und
  * version and status. The carry-over flag is left alone (finishCarryOver clears it without a new version).
  */
 export function sprintUpdate(tableName: string, before: SprintRecord, after: SprintRecord): TransactPart {
-  const old = sprintItem(before);
-  const next = sprintItem(after);
-  const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
-  const values: Record<string, unknown> = {
-    ':seen': before.version,
-    ':seenStatus': before.status,
-    ':one': 1,
-  };
-  const sets: string[] = [];
-  const removes: string[] = [];
-  let i = 0;
-  for (const attribute of new Set([...Object.keys(old), ...Object.keys(next)])) {
-    if (['PK', 'SK', 'version', 'carryOverPending'].includes(attribute)) continue;
-    const name = `#a${i}`;
-    const value = `:a${i}`;
-    i++;
-    if (!(attribute in next)) {
-      names[name] = attribute;
-      removes.push(name);
-    } else if (JSON.stringify(old[attribute]) !== JSON.stringify(next[attribute])) {
-      names[name] = attribute;
-      values[value] = next[attribute];
-      sets.push(`${name} = ${value}`);
-    }
-  }
-  if (after.carryOverPending && !before.carryOverPending) {
-    names['#pending'] = 'carryOverPending';
-    values[':true'] = true;
-    sets.push('#pending = :true');
-  }
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.sprint(before.projectId, before.id),
-      UpdateExpression: [
-        sets.length ? `SET ${sets.join(', ')}` : '',
-        removes.length ? `REMOVE ${removes.join(', ')}` : '',
-        'ADD #version :one',
-      ].join(' '),
-      ConditionExpression: '#version = :seen AND #status = :seenStatus',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  return diffUpdate({
+    tableName,
+    key: keys.sprint(before.projectId, before.id),
+    before: sprintItem(before),
+    after: sprintItem(after),
+    skip: ['carryOverPending'],
+    // Raised with the completion, never lowered here: finishCarryOver clears it.
+    set: after.carryOverPending && !before.carryOverPending ? { carryOverPending: true } : undefined,
+    condition: '#version = :seen AND #status = :seenStatus',
+    names: { '#status': 'status' },
+    values: { ':seen': before.version, ':seenStatus': before.status },
+  });
 }
 
 export class DynamoSprintRepository implements SprintRepository {
@@ -371,7 +335,7 @@ export class DynamoSprintRepository implements SprintRepository {
   }
 
   /** A sprint transaction's outcome: parts 0 (sprint), 1 (project) and 3 (carry-over target) have conditions. */
-  private refusal(outcome: TransactOutcome): SprintWriteOutcome {
+  private refusal(outcome: Settled): SprintWriteOutcome {
     if ('ok' in outcome) return outcome;
     if (outcome.failed[0]) return { sprint: outcome.old[0] ? toSprint(outcome.old[0]) : undefined };
     if (outcome.failed[1]) return { project: toSprintProject(outcome.old[1]) };
@@ -475,29 +439,10 @@ export class DynamoSprintRepository implements SprintRepository {
     }
   }
 
-  /** One TransactWriteItems; a loss to a concurrent transaction on the same items is retried with a backoff. */
-  private async transact(parts: TransactParts): Promise<TransactOutcome> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.ddb.send(new TransactWriteCommand({ TransactItems: parts }));
-        return { ok: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
-          return {
-            failed: reasons.map((r) => r.Code === 'ConditionalCheckFailed'),
-            old: reasons.map((r) =>
-              r.Item ? unmarshall(r.Item as Record<string, AttributeValue>) : undefined,
-            ),
-          };
-        }
-        if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
-        if (attempt >= MAX_CONTENTION_RETRIES) {
-          throw new ConflictError('The sprint is being changed by someone else; try again');
-        }
-        await sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
-      }
-    }
+  /** One TransactWriteItems (tried again while it loses to concurrent ones; still losing is a 409). */
+  private async transact(parts: TransactParts): Promise<Settled> {
+    const outcome = await transactWrite(this.ddb, parts);
+    if ('busy' in outcome) throw new ConflictError('The sprint is being changed by someone else; try again');
+    return outcome;
   }
 }

@@ -30,7 +30,7 @@ import {
   type WriteOutcome,
 } from '#functions/domain/tasks';
 import { activityItem, toActivity } from './activity.ts';
-import { batchGetAll, queryFilled, queryPage, transactWrite } from './dynamo.ts';
+import { batchGetAll, diffUpdate, queryFilled, queryPage, transactWrite } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toMembership } from './workspace-repository.ts';
 
@@ -135,48 +135,19 @@ export function taskUpdate(
   before: TaskRecord,
   after: TaskRecord,
 ): { Update: NonNullable<TransactParts[number]['Update']> } {
-  const old = taskItem(before);
-  const next = taskItem(after);
-  const names: Record<string, string> = { '#version': 'version', '#deletedAt': 'deletedAt' };
-  const values: Record<string, unknown> = { ':seen': before.version, ':one': 1 };
-  const sets: string[] = [];
-  const removes: string[] = [];
-  const attributes = new Set([...Object.keys(old), ...Object.keys(next)]);
-  let i = 0;
-  for (const attribute of attributes) {
-    if (attribute === 'PK' || attribute === 'SK' || attribute === 'version') continue;
-    const name = `#a${i}`;
-    const value = `:a${i}`;
-    i++;
-    if (!(attribute in next)) {
-      names[name] = attribute;
-      removes.push(name);
-    } else if (JSON.stringify(old[attribute]) !== JSON.stringify(next[attribute])) {
-      names[name] = attribute;
-      values[value] = next[attribute];
-      sets.push(`${name} = ${value}`);
-    }
-  }
-  let condition = '#version = :seen AND attribute_not_exists(#deletedAt)';
-  if (before.deletedAt) {
-    condition = '#version = :seen AND #deletedAt = :seenDeletedAt';
-    values[':seenDeletedAt'] = before.deletedAt;
-  }
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.task(before.id),
-      UpdateExpression: [
-        sets.length ? `SET ${sets.join(', ')}` : '',
-        removes.length ? `REMOVE ${removes.join(', ')}` : '',
-        'ADD #version :one',
-      ].join(' '),
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  // A deleted task changes (e.g. is restored) only while it is still deleted since the same moment.
+  const deleted = before.deletedAt ? { ':seenDeletedAt': before.deletedAt } : undefined;
+  return diffUpdate({
+    tableName,
+    key: keys.task(before.id),
+    before: taskItem(before),
+    after: taskItem(after),
+    condition: deleted
+      ? '#version = :seen AND #deletedAt = :seenDeletedAt'
+      : '#version = :seen AND attribute_not_exists(#deletedAt)',
+    names: { '#deletedAt': 'deletedAt' },
+    values: { ':seen': before.version, ...deleted },
+  });
 }
 
 /**
