@@ -1,10 +1,20 @@
 import { ulid } from 'ulid';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ItemType, keys } from '#functions/store/keys';
 import type { Activity, Task } from '#shared/schemas/tasks';
-import { api, eventually, outputs, signUpUser, type TestUser } from './support.ts';
+import { api, eventually, signUpUser, type TestUser } from './support.ts';
+import {
+  created,
+  createLabel,
+  createProject,
+  createTask,
+  createWorkspace,
+  db,
+  putItem,
+  storedItem,
+  table,
+  type Item,
+} from './fixtures.ts';
 
 /**
  * The `cleanup` stream consumer end to end: a DELETE through the API, the REMOVE record through the local
@@ -13,20 +23,8 @@ import { api, eventually, outputs, signUpUser, type TestUser } from './support.t
  * tests do not depend on those routes.
  */
 
-const db = () =>
-  DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: outputs().region,
-      endpoint: outputs().local.endpoints.dynamodb,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-  );
-const table = () => outputs().local.resources.tableName;
-
 /** The clean-up runs from the stream; a workspace's runs in two steps (the workspace, then its projects). */
 const CLEANUP_TIMEOUT_MS = 30_000;
-
-type Item = Record<string, unknown>;
 
 async function partition(pk: string): Promise<Item[]> {
   const { Items } = await db().send(
@@ -52,13 +50,6 @@ async function index(indexName: 'GSI1' | 'GSI2' | 'GSI3', pk: string): Promise<I
   return Items ?? [];
 }
 
-const put = (item: Item) => db().send(new PutCommand({ TableName: table(), Item: item }));
-
-async function getItem(key: { PK: string; SK: string }): Promise<Item | undefined> {
-  const { Item } = await db().send(new GetCommand({ TableName: table(), Key: key, ConsistentRead: true }));
-  return Item;
-}
-
 /** Resolves once every probe finds nothing; fails with what is still there. */
 async function eventuallyEmpty(probes: Record<string, () => Promise<Item[]>>): Promise<void> {
   let left: Record<string, number> = {};
@@ -75,25 +66,6 @@ async function eventuallyEmpty(probes: Record<string, () => Promise<Item[]>>): P
     throw new Error(`still there: ${JSON.stringify(left)}`);
   }
 }
-
-async function created<T = { id: string; version: number }>(
-  user: TestUser,
-  path: string,
-  body: unknown,
-): Promise<T> {
-  const res = await api<T>(path, { method: 'POST', token: user.idToken, body });
-  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-const createWorkspace = async (user: TestUser, name: string) =>
-  (await created(user, '/workspaces', { name })).id;
-const createProject = async (user: TestUser, ws: string, key: string) =>
-  (await created(user, `/workspaces/${ws}/projects`, { name: `Project ${key}`, key })).id;
-const createLabel = async (user: TestUser, ws: string, name: string) =>
-  (await created(user, `/workspaces/${ws}/labels`, { name, color: '#336699' })).id;
-const createTask = (user: TestUser, projectId: string, body: Record<string, unknown>) =>
-  created<Task>(user, `/projects/${projectId}/tasks`, body);
 
 async function deleteTask(user: TestUser, task: Task) {
   const res = await api(`/tasks/${task.id}?version=${task.version}`, {
@@ -112,9 +84,21 @@ async function fillTaskPartition(task: Task, userId: string) {
   const subtaskId = `${task.id}.${ulid()}`;
   const commentId = `${task.id}.${ulid()}`;
   await Promise.all([
-    put({ ...keys.subtask(task.id, subtaskId), type: ItemType.Subtask, id: subtaskId, title: 's', ...base }),
-    put({ ...keys.comment(task.id, commentId), type: ItemType.Comment, id: commentId, body: 'c', ...base }),
-    put({
+    putItem({
+      ...keys.subtask(task.id, subtaskId),
+      type: ItemType.Subtask,
+      id: subtaskId,
+      title: 's',
+      ...base,
+    }),
+    putItem({
+      ...keys.comment(task.id, commentId),
+      type: ItemType.Comment,
+      id: commentId,
+      body: 'c',
+      ...base,
+    }),
+    putItem({
       ...keys.assignment(task.id, userId),
       ...keys.assignedTo(userId, null, task.id),
       type: ItemType.Assignment,
@@ -157,9 +141,9 @@ describe('cleanup after a deleted project', () => {
     await deleteTask(owner, tasks[2]!); // in the project's deleted index now
     await fillTaskPartition(tasks[0]!, owner.userId);
     const sprintId = `${projectId}.${ulid()}`;
-    await put({ ...keys.sprint(projectId, sprintId), type: ItemType.Sprint, id: sprintId, projectId });
+    await putItem({ ...keys.sprint(projectId, sprintId), type: ItemType.Sprint, id: sprintId, projectId });
     const activityId = ulid();
-    await put({
+    await putItem({
       ...keys.projectOwnActivity(projectId, activityId),
       ...keys.projectActivity(projectId, activityId),
       type: ItemType.Activity,
@@ -198,7 +182,7 @@ describe('cleanup after a deleted project', () => {
     expect(stillThere.status).toBe(200);
     expect(stillThere.body.version).toBe(kept.version);
     expect(await partition(keys.task(kept.id).PK)).not.toHaveLength(0);
-    expect(await getItem(keys.label(ws, labelId))).toBeDefined();
+    expect(await storedItem(keys.label(ws, labelId))).toBeDefined();
     // The goal no longer counts the tasks of the deleted project.
     expect((await goalNow()).body).toMatchObject({ taskCount: 0, doneCount: 0 });
   }, 90_000);
@@ -227,9 +211,14 @@ describe('cleanup after a deleted workspace', () => {
     });
     expect(invite.status).toBe(201);
     const goalId = `${ws}.${ulid()}`;
-    await put({ ...keys.goal(goalId), ...keys.workspaceGoal(ws, goalId), type: ItemType.Goal, id: goalId });
+    await putItem({
+      ...keys.goal(goalId),
+      ...keys.workspaceGoal(ws, goalId),
+      type: ItemType.Goal,
+      id: goalId,
+    });
     const otherGoalId = `${other}.${ulid()}`;
-    await put({
+    await putItem({
       ...keys.goal(otherGoalId),
       ...keys.workspaceGoal(other, otherGoalId),
       type: ItemType.Goal,
@@ -251,7 +240,7 @@ describe('cleanup after a deleted workspace', () => {
       expect(types).toContain(type);
     }
     const tokenHash = held.find((i) => i.type === ItemType.Invitation)!.tokenHash as string;
-    expect(await getItem(keys.invitationToken(tokenHash))).toBeDefined();
+    expect(await storedItem(keys.invitationToken(tokenHash))).toBeDefined();
 
     const res = await api(`/workspaces/${ws}`, { method: 'DELETE', token: owner.idToken });
     expect(res.status).toBe(204);
@@ -259,12 +248,12 @@ describe('cleanup after a deleted workspace', () => {
     await eventuallyEmpty({
       'workspace partition': () => partition(keys.workspace(ws).PK),
       'invitation token': async () => {
-        const token = await getItem(keys.invitationToken(tokenHash));
+        const token = await storedItem(keys.invitationToken(tokenHash));
         return token ? [token] : [];
       },
       goals: () => index('GSI1', keys.workspaceGoalsOf(ws)),
       goal: async () => {
-        const goal = await getItem(keys.goal(goalId));
+        const goal = await storedItem(keys.goal(goalId));
         return goal ? [goal] : [];
       },
       // Its project went with it, and that project's own clean-up removed the tasks.
@@ -273,9 +262,9 @@ describe('cleanup after a deleted workspace', () => {
       search: () => index('GSI3', keys.tasksOfWorkspace(ws)),
     });
     // Nothing of another workspace.
-    expect(await getItem(keys.goal(otherGoalId))).toBeDefined();
-    expect(await getItem(keys.workspace(other))).toBeDefined();
-    expect(await getItem(keys.member(other, otherOwner.userId))).toBeDefined();
+    expect(await storedItem(keys.goal(otherGoalId))).toBeDefined();
+    expect(await storedItem(keys.workspace(other))).toBeDefined();
+    expect(await storedItem(keys.member(other, otherOwner.userId))).toBeDefined();
   }, 90_000);
 });
 
@@ -304,14 +293,14 @@ describe('cleanup after a deleted label', () => {
     const onlyKept = await createTask(owner, projectId, { title: 'Only kept', labelIds: [kept] });
     const deleted = await createTask(owner, projectId, { title: 'Deleted', labelIds: [gone, kept] });
     await deleteTask(owner, deleted);
-    const deletedBefore = (await getItem(keys.task(deleted.id)))!;
+    const deletedBefore = (await storedItem(keys.task(deleted.id)))!;
 
     const res = await api(`/labels/${gone}`, { method: 'DELETE', token: owner.idToken });
     expect(res.status).toBe(204);
 
     // Waited for in the table (polling the API would spend the owner's rate limit), then read through the API.
     const stored = await eventually(async () => {
-      const items = await Promise.all([both, onlyGone, deleted].map((t) => getItem(keys.task(t.id))));
+      const items = await Promise.all([both, onlyGone, deleted].map((t) => storedItem(keys.task(t.id))));
       return items.every((t) => !(t!.labelIds as string[]).includes(gone)) ? items : undefined;
     }, CLEANUP_TIMEOUT_MS);
     const cleaned = {
@@ -378,7 +367,7 @@ describe('cleanup after a deleted label', () => {
 
     for (const task of tasks) {
       await eventually(async () => {
-        const stored = await getItem(keys.task(task.id));
+        const stored = await storedItem(keys.task(task.id));
         return (stored!.labelIds as string[]).includes(gone) ? undefined : stored;
       }, CLEANUP_TIMEOUT_MS);
       const final = (await getTask(owner, task.id)).body;

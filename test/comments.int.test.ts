@@ -1,92 +1,40 @@
 import type { Comment } from '#shared/schemas/comments';
-import type { Activity, Task } from '#shared/schemas/tasks';
+import type { Task } from '#shared/schemas/tasks';
 import {
   addMember,
   addTeam,
   api,
   expectErrorShape,
   signUpUser,
-  type ApiResult,
+  type Team,
   type TestUser,
 } from './support.ts';
+import {
+  activityOf,
+  created,
+  createProject,
+  createTask,
+  createWorkspace,
+  fieldsOf,
+  getTask,
+  read,
+  takingTurns,
+  ULID,
+  UNKNOWN_ULID,
+  type ErrorBody,
+  type Page,
+} from './fixtures.ts';
 
 /**
  * Comments against the local stack. Every user may make 100 requests a minute, so each describe block has its
  * own workspace and people, and the heavier blocks spread their writes over several members.
  */
 
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-interface ErrorBody {
-  error: { code: string; details?: Array<{ field: string; message: string }> };
-  current?: Comment;
-}
+const comment = (user: TestUser, taskId: string, body: string) =>
+  created<Comment>(user, `/tasks/${taskId}/comments`, { body });
 
-const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
-const UNKNOWN = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-
-const fieldsOf = (res: ApiResult) =>
-  ((res.body as unknown as ErrorBody).error?.details ?? []).map((d) => d.field);
-
-async function createWorkspace(user: TestUser, name: string): Promise<string> {
-  const res = await api<{ id: string }>('/workspaces', {
-    method: 'POST',
-    token: user.idToken,
-    body: { name },
-  });
-  if (res.status !== 201) throw new Error(`workspace create failed: ${res.status}`);
-  return res.body.id;
-}
-
-async function createProject(user: TestUser, workspaceId: string, key: string): Promise<string> {
-  const res = await api<{ id: string }>(`/workspaces/${workspaceId}/projects`, {
-    method: 'POST',
-    token: user.idToken,
-    body: { name: `Project ${key}`, key },
-  });
-  if (res.status !== 201) throw new Error(`project create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
-}
-
-async function createTask(user: TestUser, projectId: string, title = 'Discussed task'): Promise<Task> {
-  const res = await api<Task>(`/projects/${projectId}/tasks`, {
-    method: 'POST',
-    token: user.idToken,
-    body: { title },
-  });
-  if (res.status !== 201) throw new Error(`task create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function getTask(user: TestUser, taskId: string): Promise<Task> {
-  const res = await api<Task>(`/tasks/${taskId}`, { token: user.idToken });
-  if (res.status !== 200) throw new Error(`task read failed: ${res.status}`);
-  return res.body;
-}
-
-async function comment(user: TestUser, taskId: string, body: string): Promise<Comment> {
-  const res = await api<Comment>(`/tasks/${taskId}/comments`, {
-    method: 'POST',
-    token: user.idToken,
-    body: { body },
-  });
-  if (res.status !== 201) throw new Error(`comment failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function listComments(user: TestUser, taskId: string, query = ''): Promise<Page<Comment>> {
-  const res = await api<Page<Comment>>(`/tasks/${taskId}/comments${query}`, { token: user.idToken });
-  if (res.status !== 200) throw new Error(`comment list failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function activityOf(user: TestUser, taskId: string): Promise<Activity[]> {
-  const res = await api<Page<Activity>>(`/tasks/${taskId}/activity?limit=100`, { token: user.idToken });
-  if (res.status !== 200) throw new Error(`activity failed: ${res.status}`);
-  return res.body.items;
-}
+const listComments = (user: TestUser, taskId: string, query = '') =>
+  read<Page<Comment>>(user, `/tasks/${taskId}/comments${query}`);
 
 async function rename(user: TestUser, name: string) {
   const res = await api('/me', { method: 'PATCH', token: user.idToken, body: { name } });
@@ -95,13 +43,12 @@ async function rename(user: TestUser, name: string) {
 
 describe('comments', () => {
   let owner: TestUser;
-  let team: Awaited<ReturnType<typeof addTeam>>;
+  let team: Team;
   let pool: TestUser[];
   let ws: string;
   let projectId: string;
-  let turn = 0;
   /** The next member of the pool (role member), to spread requests over rate-limit budgets. */
-  const writer = () => pool[turn++ % pool.length]!;
+  const writer = takingTurns(() => pool);
 
   beforeAll(async () => {
     owner = await signUpUser('Cora Owner');
@@ -245,7 +192,7 @@ describe('comments', () => {
         ['PATCH', `/comments/${c.id}`, { body: 'v3', version: 1 }],
         ['DELETE', `/comments/${c.id}?version=1`, undefined],
       ] as const) {
-        const res = await api<ErrorBody>(url, { method, token: author.idToken, body });
+        const res = await api<ErrorBody<Comment>>(url, { method, token: author.idToken, body });
         expect(res.status).toBe(409);
         expectErrorShape(res.body, 'VERSION_CONFLICT');
         expect(res.body.error.details).toEqual([]);
@@ -261,7 +208,7 @@ describe('comments', () => {
       const c = await comment(author, task.id, 'Race');
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          api<Comment & ErrorBody>(`/comments/${c.id}`, {
+          api<Comment & ErrorBody<Comment>>(`/comments/${c.id}`, {
             method: 'PATCH',
             token: author.idToken,
             body: { body: `Edit ${i}`, version: 1 },
@@ -353,7 +300,7 @@ describe('comments', () => {
     let author: TestUser;
     beforeAll(async () => {
       author = pool[1]!;
-      task = await createTask(author, projectId, 'Validation target');
+      task = await createTask(author, projectId, { title: 'Validation target' });
       target = await comment(author, task.id, 'Target');
     });
     const unchanged = async () => {
@@ -404,7 +351,7 @@ describe('comments', () => {
         ['POST', `/tasks/${task.id}/comments`, '{"body": ', ['body']],
         ['PATCH', `/comments/${target.id}`, '{"body": "x", version: 1}', ['body']],
         ['POST', '/tasks/nope/comments', '{"body": "x"}', ['taskId']],
-        ['GET', `/tasks/${task.id}.${UNKNOWN}/comments`, undefined, ['taskId']],
+        ['GET', `/tasks/${task.id}.${UNKNOWN_ULID}/comments`, undefined, ['taskId']],
         ['PATCH', '/comments/nope', '{"body": "x", "version": 1}', ['commentId']],
         ['DELETE', `/comments/${task.id}?version=1`, undefined, ['commentId']],
         ['DELETE', `/comments/${target.id}`, undefined, ['version']],
@@ -493,10 +440,10 @@ describe('comments', () => {
     it('unknown tasks and comments are 404', async () => {
       const task = await createTask(writer(), projectId);
       for (const [method, url, body] of [
-        ['GET', `/tasks/${ws}.${UNKNOWN}/comments`, undefined],
-        ['POST', `/tasks/${ws}.${UNKNOWN}/comments`, { body: 'x' }],
-        ['PATCH', `/comments/${task.id}.${UNKNOWN}`, { body: 'x', version: 1 }],
-        ['DELETE', `/comments/${task.id}.${UNKNOWN}?version=1`, undefined],
+        ['GET', `/tasks/${ws}.${UNKNOWN_ULID}/comments`, undefined],
+        ['POST', `/tasks/${ws}.${UNKNOWN_ULID}/comments`, { body: 'x' }],
+        ['PATCH', `/comments/${task.id}.${UNKNOWN_ULID}`, { body: 'x', version: 1 }],
+        ['DELETE', `/comments/${task.id}.${UNKNOWN_ULID}?version=1`, undefined],
       ] as const) {
         const res = await api(url, { method, token: writer().idToken, body });
         expect([method, url, res.status]).toEqual([method, url, 404]);

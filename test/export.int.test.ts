@@ -1,13 +1,10 @@
 import { ulid } from 'ulid';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
-import { ItemType, keys } from '#functions/store/keys';
 import type { Goal } from '#shared/schemas/goals';
 import type { Label, Project } from '#shared/schemas/projects';
 import type { Activity, Task } from '#shared/schemas/tasks';
 import type { Member } from '#shared/schemas/workspaces';
-import { addTeam, api, expectErrorShape, outputs, signUpUser, type TestUser } from './support.ts';
+import { addTeam, api, expectErrorShape, signUpUser, type Team, type TestUser } from './support.ts';
+import { created, read, type Page } from './fixtures.ts';
 
 type Plain = Record<string, unknown>;
 interface ExportedTask extends Task {
@@ -28,89 +25,10 @@ interface WorkspaceExport {
   projects: ExportedProject[];
   goals: Goal[];
 }
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-const db = () =>
-  DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: outputs().region,
-      endpoint: outputs().local.endpoints.dynamodb,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-  );
-const table = () => outputs().local.resources.tableName;
-
-async function created<T = { id: string; version: number }>(
-  user: TestUser,
-  path: string,
-  body: unknown,
-): Promise<T> {
-  const res = await api<T>(path, { method: 'POST', token: user.idToken, body });
-  if (res.status !== 201) throw new Error(`POST ${path} failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function read<T>(user: TestUser, path: string): Promise<T> {
-  const res = await api<T>(path, { token: user.idToken });
-  if (res.status !== 200) throw new Error(`GET ${path} failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/**
- * A subtask or comment through its route; while that route is still being built, the item is put in the task's
- * partition directly with the shape its code writes (keys, `type`, and a lower-cased search copy the export
- * must leave out).
- */
-async function addToTask(
-  user: TestUser,
-  task: Task,
-  kind: 'subtasks' | 'comments',
-  fields: Plain,
-): Promise<{ id: string; viaApi: boolean }> {
-  const res = await api<{ id: string }>(`/tasks/${task.id}/${kind}`, {
-    method: 'POST',
-    token: user.idToken,
-    body: fields,
-  });
-  if (res.status === 201) return { id: res.body.id, viaApi: true };
-  const id = `${task.id}.${ulid()}`;
-  const now = new Date().toISOString();
-  const key = kind === 'subtasks' ? keys.subtask(task.id, id) : keys.comment(task.id, id);
-  const own =
-    kind === 'subtasks'
-      ? {
-          title: fields.title,
-          titleLower: String(fields.title).toLowerCase(),
-          done: false,
-          createdBy: user.userId,
-        }
-      : { body: fields.body, mentions: [], authorId: user.userId };
-  await db().send(
-    new PutCommand({
-      TableName: table(),
-      Item: {
-        ...key,
-        type: kind === 'subtasks' ? ItemType.Subtask : ItemType.Comment,
-        id,
-        taskId: task.id,
-        projectId: task.projectId,
-        workspaceId: task.workspaceId,
-        ...own,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-      },
-    }),
-  );
-  return { id, viaApi: false };
-}
 
 describe('workspace export', () => {
   let owner: TestUser;
-  let team: Awaited<ReturnType<typeof addTeam>>;
+  let team: Team;
   let ws: string;
   let projectA: Project;
   let projectB: Project;
@@ -153,8 +71,8 @@ describe('workspace export', () => {
     const other = await created<Task>(owner, `/projects/${projectB.id}/tasks`, { title: 'Beta task' });
     tasks = { linked, done, deleted, other };
 
-    subtaskId = (await addToTask(team.member, linked, 'subtasks', { title: 'Write the Spec' })).id;
-    commentId = (await addToTask(team.member, linked, 'comments', { body: 'Looks good' })).id;
+    subtaskId = (await created(team.member, `/tasks/${linked.id}/subtasks`, { title: 'Write the Spec' })).id;
+    commentId = (await created(team.member, `/tasks/${linked.id}/comments`, { body: 'Looks good' })).id;
 
     // A pending invitation: its email, token and hash must not leak into the export.
     await created(owner, `/workspaces/${ws}/invitations`, { email: pendingInvitee, role: 'member' });

@@ -9,57 +9,20 @@ import {
   uniqueIp,
   type TestUser,
 } from './support.ts';
+import {
+  createProject,
+  createTask,
+  createWorkspace,
+  dayFromToday,
+  fieldsOf,
+  updateTask,
+  type Page,
+} from './fixtures.ts';
 
 /**
  * The cross-cutting reads over tasks: "My day" (`GET /api/me/tasks`), workspace search and a project's change
  * feed. Each describe has its own people (100 requests a minute per user).
  */
-
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-const fields = (body: unknown) =>
-  ((body as { error?: { details?: Array<{ field: string }> } }).error?.details ?? []).map((d) => d.field);
-
-async function workspace(owner: TestUser, name = 'Feeds'): Promise<string> {
-  const res = await api<{ id: string }>('/workspaces', {
-    method: 'POST',
-    token: owner.idToken,
-    body: { name },
-  });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
-
-async function project(owner: TestUser, workspaceId: string, key: string): Promise<string> {
-  const res = await api<{ id: string }>(`/workspaces/${workspaceId}/projects`, {
-    method: 'POST',
-    token: owner.idToken,
-    body: { name: `Project ${key}`, key },
-  });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
-
-async function task(user: TestUser, projectId: string, body: Record<string, unknown>): Promise<Task> {
-  const res = await api<Task>(`/projects/${projectId}/tasks`, { method: 'POST', token: user.idToken, body });
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-async function patch(user: TestUser, t: Task, body: Record<string, unknown>): Promise<Task> {
-  const res = await api<Task>(`/tasks/${t.id}`, {
-    method: 'PATCH',
-    token: user.idToken,
-    body: { version: t.version, ...body },
-  });
-  expect(res.status).toBe(200);
-  return res.body;
-}
-
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe('GET /api/me/tasks', () => {
   let owner: TestUser;
@@ -72,7 +35,7 @@ describe('GET /api/me/tasks', () => {
 
   beforeAll(async () => {
     owner = await signUpUser('Owner');
-    [wsA, wsB] = await Promise.all([workspace(owner, 'A'), workspace(owner, 'B')]);
+    [wsA, wsB] = await Promise.all([createWorkspace(owner, 'A'), createWorkspace(owner, 'B')]);
     me = await addMember(owner, wsA, 'member');
     // The same person in a second workspace (invited there too).
     const invite = await api(`/workspaces/${wsB}/invitations`, {
@@ -86,15 +49,20 @@ describe('GET /api/me/tasks', () => {
       (await api(`/invitations/${token}/accept`, { method: 'POST', token: me.idToken, fromIp: uniqueIp() }))
         .status,
     ).toBe(200);
-    [pA, pB] = await Promise.all([project(owner, wsA, 'MDA'), project(owner, wsB, 'MDB')]);
+    [pA, pB] = await Promise.all([createProject(owner, wsA, 'MDA'), createProject(owner, wsB, 'MDB')]);
     const mine = { assigneeIds: [me.userId] };
-    made.overdue = await task(owner, pA, { title: 'Overdue', dueDate: day(-3), ...mine });
-    made.today = await task(owner, pA, { title: 'Today', dueDate: day(0), ...mine });
-    made.soon = await task(owner, pB, { title: 'In three days', dueDate: day(3), ...mine });
-    made.later = await task(owner, pB, { title: 'In a month', dueDate: day(30), ...mine });
-    made.undated = await task(owner, pA, { title: 'Undated', ...mine });
-    made.doneOverdue = await task(owner, pA, { title: 'Done', dueDate: day(-2), status: 'done', ...mine });
-    made.notMine = await task(owner, pA, { title: 'Not mine', dueDate: day(0) });
+    made.overdue = await createTask(owner, pA, { title: 'Overdue', dueDate: dayFromToday(-3), ...mine });
+    made.today = await createTask(owner, pA, { title: 'Today', dueDate: dayFromToday(0), ...mine });
+    made.soon = await createTask(owner, pB, { title: 'In three days', dueDate: dayFromToday(3), ...mine });
+    made.later = await createTask(owner, pB, { title: 'In a month', dueDate: dayFromToday(30), ...mine });
+    made.undated = await createTask(owner, pA, { title: 'Undated', ...mine });
+    made.doneOverdue = await createTask(owner, pA, {
+      title: 'Done',
+      dueDate: dayFromToday(-2),
+      status: 'done',
+      ...mine,
+    });
+    made.notMine = await createTask(owner, pA, { title: 'Not mine', dueDate: dayFromToday(0) });
   }, 120_000);
 
   const titles = async (query: string) => {
@@ -118,16 +86,16 @@ describe('GET /api/me/tasks', () => {
 
   it('follows changes: a new due date, unassignment, completion and deletion', async () => {
     let later = made.later!;
-    later = await patch(owner, later, { dueDate: day(1) });
+    later = await updateTask(owner, later, { dueDate: dayFromToday(1) });
     expect(await titles('?due=week')).toEqual(['Today', 'In a month', 'In three days']);
-    later = await patch(owner, later, { assigneeIds: [] });
+    later = await updateTask(owner, later, { assigneeIds: [] });
     expect(await titles('?due=week')).toEqual(['Today', 'In three days']);
     made.later = later;
 
-    const today = await patch(owner, made.today!, { status: 'done' });
+    const today = await updateTask(owner, made.today!, { status: 'done' });
     expect(await titles('?due=today')).toEqual([]);
     expect(await titles('?due=today&status=done')).toEqual(['Today']);
-    made.today = await patch(owner, today, { status: 'todo' });
+    made.today = await updateTask(owner, today, { status: 'todo' });
 
     const deleted = await api<Task>(`/tasks/${made.undated!.id}?version=${made.undated!.version}`, {
       method: 'DELETE',
@@ -179,7 +147,7 @@ describe('GET /api/me/tasks', () => {
       const res = await api(`/me/tasks${query}`, { token: me.idToken });
       expect(res.status).toBe(400);
       expectErrorShape(res.body, 'VALIDATION_ERROR');
-      expect(fields(res.body).join()).toContain(field);
+      expect(fieldsOf(res).join()).toContain(field);
     }
     expect((await api('/me/tasks')).status).toBe(401);
   });
@@ -195,13 +163,13 @@ describe('GET /api/workspaces/{workspaceId}/search', () => {
 
   beforeAll(async () => {
     owner = await signUpUser('Searcher');
-    ws = await workspace(owner, 'Search');
+    ws = await createWorkspace(owner, 'Search');
     [viewer, outsider] = await Promise.all([addMember(owner, ws, 'viewer'), signUpUser('Outsider')]);
-    [p1, p2] = await Promise.all([project(owner, ws, 'SEA'), project(owner, ws, 'SEB')]);
-    await task(owner, p1, { title: 'Fix the LOGIN page' });
-    await task(owner, p2, { title: 'Billing', description: 'The login cookie expires too soon' });
-    await task(owner, p2, { title: 'Unrelated' });
-    for (let i = 0; i < 5; i++) await task(owner, p1, { title: `Login flow step ${i}` });
+    [p1, p2] = await Promise.all([createProject(owner, ws, 'SEA'), createProject(owner, ws, 'SEB')]);
+    await createTask(owner, p1, { title: 'Fix the LOGIN page' });
+    await createTask(owner, p2, { title: 'Billing', description: 'The login cookie expires too soon' });
+    await createTask(owner, p2, { title: 'Unrelated' });
+    for (let i = 0; i < 5; i++) await createTask(owner, p1, { title: `Login flow step ${i}` });
   }, 120_000);
 
   const search = (user: TestUser, query: string) =>
@@ -256,7 +224,7 @@ describe('GET /api/workspaces/{workspaceId}/search', () => {
     for (const query of ['', '?q=', '?q=%20%20', `?q=${'x'.repeat(201)}`]) {
       const bad = await search(owner, query);
       expect(bad.status).toBe(400);
-      expect(fields(bad.body)).toContain('q');
+      expect(fieldsOf(bad)).toContain('q');
     }
   });
 });
@@ -270,9 +238,9 @@ describe('GET /api/projects/{projectId}/changes', () => {
 
   beforeAll(async () => {
     owner = await signUpUser('Feed owner');
-    ws = await workspace(owner, 'Changes');
+    ws = await createWorkspace(owner, 'Changes');
     [member, outsider] = await Promise.all([addMember(owner, ws, 'member'), signUpUser('Outsider')]);
-    pid = await project(owner, ws, 'CHG');
+    pid = await createProject(owner, ws, 'CHG');
   }, 120_000);
 
   const changes = (user: TestUser, since: string, extra = '') =>
@@ -282,14 +250,14 @@ describe('GET /api/projects/{projectId}/changes', () => {
 
   it('returns every change since a time, deletions and project changes included, oldest first', async () => {
     const since = new Date(Date.now() - 1000).toISOString();
-    const t = await task(member, pid, { title: 'Feed me' });
+    const t = await createTask(member, pid, { title: 'Feed me' });
     const moved = await api<Task>(`/tasks/${t.id}/move`, {
       method: 'POST',
       token: member.idToken,
       body: { version: t.version, status: 'in_progress' },
     });
     expect(moved.status).toBe(200);
-    const renamed = await patch(member, moved.body, { title: 'Fed' });
+    const renamed = await updateTask(member, moved.body, { title: 'Fed' });
     const projectNow = await api<{ version: number }>(`/projects/${pid}`, { token: owner.idToken });
     const projectPatch = await api(`/projects/${pid}`, {
       method: 'PATCH',
@@ -330,7 +298,7 @@ describe('GET /api/projects/{projectId}/changes', () => {
 
   it('pages with limit: hasMore and until lead on, every event at least once, each id once per page', async () => {
     const since = new Date(Date.now() - 1000).toISOString();
-    for (let i = 0; i < 5; i++) await task(member, pid, { title: `Batch ${i}` });
+    for (let i = 0; i < 5; i++) await createTask(member, pid, { title: `Batch ${i}` });
     const seen = new Set<string>();
     let from = since;
     for (let call = 0; call < 10; call++) {
@@ -360,7 +328,7 @@ describe('GET /api/projects/{projectId}/changes', () => {
     ] as const) {
       const bad = await api(`/projects/${pid}/changes${query}`, { token: member.idToken });
       expect(bad.status).toBe(400);
-      expect(fields(bad.body)).toContain(field);
+      expect(fieldsOf(bad)).toContain(field);
     }
   });
 });

@@ -1,80 +1,24 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
 import { keys } from '#functions/store/keys';
 import type { Goal } from '#shared/schemas/goals';
+import { addTeam, api, expectErrorShape, signUpUser, type Team, type TestUser } from './support.ts';
 import {
-  addTeam,
-  api,
-  expectErrorShape,
-  outputs,
-  signUpUser,
-  type ApiResult,
-  type TestUser,
-} from './support.ts';
-
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-interface ErrorBody {
-  error: { code: string; details?: Array<{ field: string; message: string }> };
-  current?: Goal;
-}
-
-const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
-const UNKNOWN_ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-
-/** Any answer, whatever its body type. */
-type Answer = Pick<ApiResult<unknown>, 'status' | 'body'>;
-
-const fieldsOf = (res: Answer) => ((res.body as ErrorBody).error?.details ?? []).map((d) => d.field).sort();
-
-const expect400 = (res: Answer, fields: string[]) => {
-  expect(res.status).toBe(400);
-  expectErrorShape(res.body, 'VALIDATION_ERROR');
-  expect(fieldsOf(res)).toEqual([...fields].sort());
-};
+  created,
+  createWorkspace,
+  expect400,
+  storedItem,
+  ULID,
+  UNKNOWN_ULID,
+  type Answer,
+  type ErrorBody,
+  type Page,
+} from './fixtures.ts';
 
 const expectStatus = (res: Answer, status: number, code?: string) => {
   expect({ status: res.status, body: res.body }).toEqual(expect.objectContaining({ status }));
   if (code) expectErrorShape(res.body, code);
 };
 
-/** The goal item as stored, read directly (to see a tombstone the API no longer shows). */
-async function storedGoal(goalId: string) {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: outputs().region,
-      endpoint: outputs().local.endpoints.dynamodb,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-  );
-  const { Item } = await client.send(
-    new GetCommand({
-      TableName: outputs().local.resources.tableName,
-      Key: keys.goal(goalId),
-      ConsistentRead: true,
-    }),
-  );
-  return Item;
-}
-
-async function createWorkspace(user: TestUser, name: string): Promise<string> {
-  const res = await api<{ id: string }>('/workspaces', {
-    method: 'POST',
-    token: user.idToken,
-    body: { name },
-  });
-  if (res.status !== 201) throw new Error(`workspace create failed: ${res.status}`);
-  return res.body.id;
-}
-
-async function createGoal(user: TestUser, body: Record<string, unknown>): Promise<Goal> {
-  const res = await api<Goal>('/goals', { method: 'POST', token: user.idToken, body });
-  if (res.status !== 201) throw new Error(`goal create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const createGoal = (user: TestUser, body: Record<string, unknown>) => created<Goal>(user, '/goals', body);
 
 const getGoal = (user: TestUser, goalId: string) => api<Goal>(`/goals/${goalId}`, { token: user.idToken });
 const patchGoal = (user: TestUser, goalId: string, body: unknown) =>
@@ -140,10 +84,10 @@ describe('personal goals', () => {
     expectStatus(await patchGoal(alice, goal.id, { version: 3, title: 'Back?' }), 404, 'NOT_FOUND');
     expectStatus(await deleteGoal(alice, goal.id, 3), 404, 'NOT_FOUND');
     // A tombstone stays (task transactions add to its counters by id), out of every list.
-    expect(await storedGoal(goal.id)).toEqual(
+    expect(await storedItem(keys.goal(goal.id))).toEqual(
       expect.objectContaining({ deletedAt: expect.any(String), version: 3 }),
     );
-    expect(await storedGoal(goal.id)).not.toHaveProperty('GSI1PK');
+    expect(await storedItem(keys.goal(goal.id))).not.toHaveProperty('GSI1PK');
   });
 
   it("someone else's personal goal does not exist for them (404 on every route)", async () => {
@@ -160,12 +104,12 @@ describe('personal goals', () => {
     expect((await patchGoal(alice, goal.id, { version: 1, description: 'first' })).status).toBe(200);
     const stale = await patchGoal(alice, goal.id, { version: 1, description: 'second' });
     expectStatus(stale, 409, 'VERSION_CONFLICT');
-    const body = stale.body as unknown as ErrorBody;
+    const body = stale.body as unknown as ErrorBody<Goal>;
     expect(body.error.details).toEqual([]);
     expect(body.current).toEqual(expect.objectContaining({ id: goal.id, description: 'first', version: 2 }));
     const staleDelete = await deleteGoal(alice, goal.id, 1);
     expectStatus(staleDelete, 409, 'VERSION_CONFLICT');
-    expect((staleDelete.body as unknown as ErrorBody).current?.version).toBe(2);
+    expect((staleDelete.body as unknown as ErrorBody<Goal>).current?.version).toBe(2);
     expect((await getGoal(alice, goal.id)).status).toBe(200);
   });
 
@@ -183,27 +127,27 @@ describe('personal goals', () => {
 
   it('validation errors name each field', async () => {
     const post = (body: unknown) => api('/goals', { method: 'POST', token: alice.idToken, body });
-    expect400(await post({}), ['title']);
-    expect400(await post({ title: '   ' }), ['title']);
-    expect400(await post({ title: 'x'.repeat(201) }), ['title']);
-    expect400(await post({ title: 'ok', description: 'd'.repeat(5001) }), ['description']);
-    expect400(await post({ title: 'ok', targetDate: '2026-02-30' }), ['targetDate']);
-    expect400(await post({ title: 'ok', targetDate: '04/10/2026' }), ['targetDate']);
-    expect400(await post({ title: 'ok', workspaceId: 'not-a-workspace' }), ['workspaceId']);
-    expect400(await post({ title: 'ok', colour: 'red' }), ['colour']);
-    expect400(await post({ title: 7, targetDate: 1 }), ['title', 'targetDate']);
+    expect400(await post({}), 'title');
+    expect400(await post({ title: '   ' }), 'title');
+    expect400(await post({ title: 'x'.repeat(201) }), 'title');
+    expect400(await post({ title: 'ok', description: 'd'.repeat(5001) }), 'description');
+    expect400(await post({ title: 'ok', targetDate: '2026-02-30' }), 'targetDate');
+    expect400(await post({ title: 'ok', targetDate: '04/10/2026' }), 'targetDate');
+    expect400(await post({ title: 'ok', workspaceId: 'not-a-workspace' }), 'workspaceId');
+    expect400(await post({ title: 'ok', colour: 'red' }), 'colour');
+    expect400(await post({ title: 7, targetDate: 1 }), 'title', 'targetDate');
     expect((await post({ title: 'x'.repeat(200), description: 'd'.repeat(5000) })).status).toBe(201);
 
     const goal = await createGoal(alice, { title: 'Valid' });
-    expect400(await patchGoal(alice, goal.id, { title: 'no version' }), ['version']);
-    expect400(await patchGoal(alice, goal.id, { version: 1 }), ['body']);
-    expect400(await patchGoal(alice, goal.id, { version: 1, title: '' }), ['title']);
-    expect400(await patchGoal(alice, goal.id, { version: 1, workspaceId: UNKNOWN_ULID }), ['workspaceId']);
-    expect400(await deleteGoal(alice, goal.id, 'x'), ['version']);
-    expect400(await api(`/goals/${goal.id}`, { method: 'DELETE', token: alice.idToken }), ['version']);
-    expect400(await getGoal(alice, 'not-a-goal'), ['goalId']);
-    expect400(await listGoals(alice, '?limit=0'), ['limit']);
-    expect400(await listGoals(alice, '?workspaceId=nope'), ['workspaceId']);
+    expect400(await patchGoal(alice, goal.id, { title: 'no version' }), 'version');
+    expect400(await patchGoal(alice, goal.id, { version: 1 }), 'body');
+    expect400(await patchGoal(alice, goal.id, { version: 1, title: '' }), 'title');
+    expect400(await patchGoal(alice, goal.id, { version: 1, workspaceId: UNKNOWN_ULID }), 'workspaceId');
+    expect400(await deleteGoal(alice, goal.id, 'x'), 'version');
+    expect400(await api(`/goals/${goal.id}`, { method: 'DELETE', token: alice.idToken }), 'version');
+    expect400(await getGoal(alice, 'not-a-goal'), 'goalId');
+    expect400(await listGoals(alice, '?limit=0'), 'limit');
+    expect400(await listGoals(alice, '?workspaceId=nope'), 'workspaceId');
     expect((await getGoal(alice, goal.id)).body.version).toBe(1);
   });
 
@@ -222,7 +166,7 @@ describe('personal goals', () => {
 
 describe('workspace goals: roles', () => {
   let owner: TestUser;
-  let team: Awaited<ReturnType<typeof addTeam>>;
+  let team: Team;
   let ws: string;
   beforeAll(async () => {
     owner = await signUpUser('Owner Goals');
@@ -254,7 +198,7 @@ describe('workspace goals: roles', () => {
     // Input is checked before roles: a bad body is a 400 for a viewer too.
     expect400(
       await api('/goals', { method: 'POST', token: team.viewer.idToken, body: { workspaceId: ws } }),
-      ['title'],
+      'title',
     );
   });
 
@@ -382,7 +326,7 @@ describe('goal progress from linked tasks', () => {
     expect((await patchTask(task.id, { version: task.version, goalId: null })).status).toBe(200);
     expectStatus(await getGoal(owner, goal.id), 404, 'NOT_FOUND');
     expect((await listGoals(owner, `?workspaceId=${ws}`)).body.items.map((g) => g.id)).not.toContain(goal.id);
-    expect(await storedGoal(goal.id)).toEqual(
+    expect(await storedItem(keys.goal(goal.id))).toEqual(
       expect.objectContaining({ deletedAt: expect.any(String), taskCount: 0 }),
     );
     const relink = await api(`/projects/${projectId}/tasks`, {
@@ -390,6 +334,6 @@ describe('goal progress from linked tasks', () => {
       token: owner.idToken,
       body: { title: 'Late', goalId: goal.id },
     });
-    expect400(relink, ['goalId']);
+    expect400(relink, 'goalId');
   });
 });

@@ -1,4 +1,12 @@
 import { api, expectErrorShape, signUpUser, type TestUser, addTeam } from './support.ts';
+import {
+  created,
+  createWorkspace,
+  errorOf,
+  expect400,
+  ULID,
+  UNKNOWN_ULID as UNKNOWN_WORKSPACE,
+} from './fixtures.ts';
 
 interface Label {
   id: string;
@@ -10,39 +18,13 @@ interface Label {
   version: number;
 }
 
-interface ErrorBody {
-  error: { code: string; message: string; details?: Array<{ field: string; message: string }> };
-  current?: Label;
-}
-
-const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
-const UNKNOWN_WORKSPACE = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-const unknownLabelIn = (workspaceId: string) => `${workspaceId}.01ARZ3NDEKTSV4RRFFQ69G5FAV`;
+const unknownLabelIn = (workspaceId: string) => `${workspaceId}.${UNKNOWN_WORKSPACE}`;
 
 let nameSeq = 0;
 const nextName = () => `Label ${nameSeq++}`;
 
-const errorOf = (body: unknown) => body as ErrorBody;
-const fieldsOf = (body: unknown) => (errorOf(body).error.details ?? []).map((d) => d.field);
-
-const expect400 = (res: { status: number; body: unknown }, field: string) => {
-  expect(res.status).toBe(400);
-  expectErrorShape(res.body, 'VALIDATION_ERROR');
-  expect(fieldsOf(res.body)).toEqual([field]);
-};
-
-const createWorkspace = async (user: TestUser, name = 'Labels Co') =>
-  (await api<{ id: string }>('/workspaces', { method: 'POST', token: user.idToken, body: { name } })).body.id;
-
-async function createLabel(user: TestUser, workspaceId: string, body: object = {}): Promise<Label> {
-  const res = await api<Label>(`/workspaces/${workspaceId}/labels`, {
-    method: 'POST',
-    token: user.idToken,
-    body: { name: nextName(), color: '#336699', ...body },
-  });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const createLabel = (user: TestUser, workspaceId: string, body: object = {}) =>
+  created<Label>(user, `/workspaces/${workspaceId}/labels`, { name: nextName(), color: '#336699', ...body });
 
 async function labelsOf(user: TestUser, workspaceId: string) {
   const res = await api<{ items: Label[]; nextCursor: string | null }>(`/workspaces/${workspaceId}/labels`, {
@@ -61,7 +43,7 @@ describe('labels', () => {
   let ws: string;
   beforeAll(async () => {
     owner = await signUpUser('Lara Labels');
-    ws = await createWorkspace(owner);
+    ws = await createWorkspace(owner, 'Labels Co');
   });
 
   it('creates a label (name trimmed, colour in lower case) and lists every label by name', async () => {
@@ -109,7 +91,7 @@ describe('labels', () => {
       });
       expect(dup.status).toBe(409);
       expectErrorShape(dup.body, 'CONFLICT');
-      expect(errorOf(dup.body).error.message.toLowerCase()).toContain('urgent');
+      expect(errorOf(dup).error.message.toLowerCase()).toContain('urgent');
     }
     expect(await labelsOf(owner, ws)).toEqual(before);
     const other = await createWorkspace(owner, 'Other Labels');
@@ -194,13 +176,13 @@ describe('labels', () => {
     expect(stale.status).toBe(409);
     expectErrorShape(stale.body, 'VERSION_CONFLICT');
     expect(stale.body).toMatchObject({ error: { details: [] } });
-    expect(errorOf(stale.body).current).toEqual(changed.body);
+    expect(errorOf(stale).current).toEqual(changed.body);
     const staleDelete = await api(`/labels/${label.id}?version=1`, {
       method: 'DELETE',
       token: owner.idToken,
     });
     expect(staleDelete.status).toBe(409);
-    expect(errorOf(staleDelete.body).current).toEqual(changed.body);
+    expect(errorOf(staleDelete).current).toEqual(changed.body);
     expect(await find(owner, label)).toEqual(changed.body);
     // 'Lost' was never reserved.
     expect((await createLabel(owner, ws, { name: 'Lost' })).name).toBe('Lost');
@@ -224,7 +206,7 @@ describe('labels', () => {
     expect(stored).toEqual(winners[0]!.body);
     for (const loser of results.filter((r) => r.status !== 200)) {
       expect(loser.status).toBe(409);
-      expect(errorOf(loser.body).current).toEqual(stored);
+      expect(errorOf(loser).current).toEqual(stored);
     }
     // The losers' names and the original one are free; only the winner's is taken.
     for (const name of [label.name, ...names].filter((n) => n !== stored!.name)) {
@@ -485,7 +467,7 @@ describe('label roles', () => {
   });
 
   it('answers a non-member the same 404 for an existing label and a nonexistent one', async () => {
-    const message = (res: { body: unknown }) => errorOf(res.body).error.message;
+    const message = (res: { body: unknown }) => errorOf(res).error.message;
     const answers = [];
     for (const id of [shared.id, unknownLabelIn(ws)]) {
       answers.push(

@@ -1,4 +1,15 @@
 import { api, expectErrorShape, signUpUser, type TestUser, addTeam } from './support.ts';
+import {
+  created,
+  createWorkspace,
+  errorOf,
+  expect400,
+  fieldsOf,
+  listAll,
+  nextKey,
+  ULID,
+  UNKNOWN_ULID as UNKNOWN_WORKSPACE,
+} from './fixtures.ts';
 
 interface Project {
   id: string;
@@ -13,70 +24,27 @@ interface Project {
   version: number;
 }
 
-interface ErrorBody {
-  error: { code: string; message: string; details?: Array<{ field: string; message: string }> };
-  current?: Project;
-}
+/** A well-formed id that names nothing. */
+const unknownProjectIn = (workspaceId: string) => `${workspaceId}.${UNKNOWN_WORKSPACE}`;
 
-const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
-/** Well-formed ids that name nothing. */
-const UNKNOWN_WORKSPACE = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-const unknownProjectIn = (workspaceId: string) => `${workspaceId}.01ARZ3NDEKTSV4RRFFQ69G5FAV`;
+const createProject = (user: TestUser, workspaceId: string, body: object = {}) =>
+  created<Project>(user, `/workspaces/${workspaceId}/projects`, { name: 'Project', key: nextKey(), ...body });
 
-/** Keys unique across the run (`TAAAA`, `TAAAB`, ...), so tests never collide by accident. */
-let keySeq = 0;
-const nextKey = () => {
-  let n = keySeq++;
-  let letters = '';
-  do {
-    letters = String.fromCharCode(65 + (n % 26)) + letters;
-    n = Math.floor(n / 26);
-  } while (n > 0);
-  return `T${letters.padStart(4, 'A')}`;
-};
-
-const createWorkspace = async (user: TestUser, name = 'Projects Co') =>
-  (await api<{ id: string }>('/workspaces', { method: 'POST', token: user.idToken, body: { name } })).body.id;
-
-async function createProject(user: TestUser, workspaceId: string, body: object = {}): Promise<Project> {
-  const res = await api<Project>(`/workspaces/${workspaceId}/projects`, {
-    method: 'POST',
-    token: user.idToken,
-    body: { name: 'Project', key: nextKey(), ...body },
-  });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** Every project of a list, following cursors to the end. */
-async function listAll(user: TestUser, workspaceId: string, archived?: boolean, limit = 100) {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const query = new URLSearchParams({ limit: String(limit) });
-    if (archived !== undefined) query.set('archived', String(archived));
-    if (cursor) query.set('cursor', cursor);
-    const res = await api<{ items: Project[]; nextCursor: string | null }>(
-      `/workspaces/${workspaceId}/projects?${query}`,
-      { token: user.idToken },
-    );
-    expect(res.status).toBe(200);
-    expect(res.body.items.length).toBeLessThanOrEqual(limit);
-    ids.push(...res.body.items.map((p) => p.id));
-    cursor = res.body.nextCursor;
-  } while (cursor);
-  return ids;
-}
-
-const errorOf = (body: unknown) => body as ErrorBody;
-const fieldsOf = (body: unknown) => (errorOf(body).error.details ?? []).map((d) => d.field);
+/** The ids of every project of the list (with `archived` as given, if given), following cursors to the end. */
+const listIds = async (user: TestUser, workspaceId: string, archived?: boolean, limit = 100) =>
+  (
+    await listAll<Project>(user, `/workspaces/${workspaceId}/projects`, {
+      limit,
+      query: archived === undefined ? '' : `&archived=${archived}`,
+    })
+  ).items.map((p) => p.id);
 
 describe('projects', () => {
   let owner: TestUser;
   let ws: string;
   beforeAll(async () => {
     owner = await signUpUser('Pia Projects');
-    ws = await createWorkspace(owner);
+    ws = await createWorkspace(owner, 'Projects Co');
   });
 
   it('creates a project, reads it back and lists it', async () => {
@@ -139,7 +107,7 @@ describe('projects', () => {
   it('refuses a key the workspace already uses (409 CONFLICT naming it); another workspace may use it', async () => {
     const key = nextKey();
     await createProject(owner, ws, { key });
-    const before = await listAll(owner, ws);
+    const before = await listIds(owner, ws);
     const dup = await api(`/workspaces/${ws}/projects`, {
       method: 'POST',
       token: owner.idToken,
@@ -147,8 +115,8 @@ describe('projects', () => {
     });
     expect(dup.status).toBe(409);
     expectErrorShape(dup.body, 'CONFLICT');
-    expect(errorOf(dup.body).error.message).toContain(key);
-    expect(await listAll(owner, ws)).toEqual(before);
+    expect(errorOf(dup).error.message).toContain(key);
+    expect(await listIds(owner, ws)).toEqual(before);
 
     const other = await createWorkspace(owner, 'Other Co');
     expect((await createProject(owner, other, { key })).key).toBe(key);
@@ -183,7 +151,7 @@ describe('projects', () => {
     });
     expect(taken.status).toBe(409);
     expectErrorShape(taken.body, 'CONFLICT');
-    expect(errorOf(taken.body).error.message).toContain(oldKey);
+    expect(errorOf(taken).error.message).toContain(oldKey);
     expect((await api(`/projects/${project.id}`, { token: owner.idToken })).body).toEqual(moved.body);
 
     // Setting the key it already has is an ordinary update.
@@ -211,14 +179,14 @@ describe('projects', () => {
     expect(stale.status).toBe(409);
     expectErrorShape(stale.body, 'VERSION_CONFLICT');
     expect(stale.body).toMatchObject({ error: { details: [] } });
-    expect(errorOf(stale.body).current).toEqual(renamed.body);
+    expect(errorOf(stale).current).toEqual(renamed.body);
     const staleDelete = await api(`/projects/${project.id}?version=1`, {
       method: 'DELETE',
       token: owner.idToken,
     });
     expect(staleDelete.status).toBe(409);
     expectErrorShape(staleDelete.body, 'VERSION_CONFLICT');
-    expect(errorOf(staleDelete.body).current).toEqual(renamed.body);
+    expect(errorOf(staleDelete).current).toEqual(renamed.body);
     expect((await api(`/projects/${project.id}`, { token: owner.idToken })).body).toEqual(renamed.body);
   });
 
@@ -244,7 +212,7 @@ describe('projects', () => {
     for (const loser of losers) {
       expect(loser.status).toBe(409);
       expectErrorShape(loser.body, 'VERSION_CONFLICT');
-      expect(errorOf(loser.body).current).toEqual(stored);
+      expect(errorOf(loser).current).toEqual(stored);
     }
     // Only the stored key is taken: the losers' keys (and the replaced one) are free.
     for (const key of [project.key, ...keys].filter((k) => k !== stored.key)) {
@@ -282,8 +250,8 @@ describe('projects', () => {
     const gone = await api(`/projects/${project.id}`, { token: owner.idToken });
     expect(gone.status).toBe(404);
     expectErrorShape(gone.body, 'NOT_FOUND');
-    expect(await listAll(owner, ws, true)).not.toContain(project.id);
-    expect(await listAll(owner, ws, false)).not.toContain(project.id);
+    expect(await listIds(owner, ws, true)).not.toContain(project.id);
+    expect(await listIds(owner, ws, false)).not.toContain(project.id);
     const again = await api(`/projects/${project.id}?version=2`, { method: 'DELETE', token: owner.idToken });
     expect(again.status).toBe(404);
     expect((await createProject(owner, ws, { key })).key).toBe(key);
@@ -351,9 +319,9 @@ describe('project lists', () => {
       });
       expect(res.status).toBe(200);
     }
-    expect(await listAll(owner, ws)).toEqual([a.id, c.id, e.id]);
-    expect(await listAll(owner, ws, false, 2)).toEqual([a.id, c.id, e.id]);
-    expect(await listAll(owner, ws, true, 1)).toEqual([b.id, d.id]);
+    expect(await listIds(owner, ws)).toEqual([a.id, c.id, e.id]);
+    expect(await listIds(owner, ws, false, 2)).toEqual([a.id, c.id, e.id]);
+    expect(await listIds(owner, ws, true, 1)).toEqual([b.id, d.id]);
     const res = await api<{ items: Project[] }>(`/workspaces/${ws}/projects?archived=true`, {
       token: owner.idToken,
     });
@@ -365,7 +333,7 @@ describe('project lists', () => {
       token: owner.idToken,
       body: { version: 2, archived: false },
     });
-    expect(await listAll(owner, ws)).toEqual([a.id, b.id, c.id, e.id]);
+    expect(await listIds(owner, ws)).toEqual([a.id, b.id, c.id, e.id]);
   });
 
   it.each([
@@ -379,7 +347,7 @@ describe('project lists', () => {
     const res = await api(`/workspaces/${ws}/projects?${query}`, { token: owner.idToken });
     expect(res.status).toBe(400);
     expectErrorShape(res.body, 'VALIDATION_ERROR');
-    expect(fieldsOf(res.body)).toEqual([field]);
+    expect(fieldsOf(res)).toEqual([field]);
   });
 
   it('refuses the cursor of another workspace', async () => {
@@ -394,15 +362,9 @@ describe('project lists', () => {
       token: owner.idToken,
     });
     expect(res.status).toBe(400);
-    expect(fieldsOf(res.body)).toEqual(['cursor']);
+    expect(fieldsOf(res)).toEqual(['cursor']);
   });
 });
-
-const expect400 = (res: { status: number; body: unknown }, field: string) => {
-  expect(res.status).toBe(400);
-  expectErrorShape(res.body, 'VALIDATION_ERROR');
-  expect(fieldsOf(res.body)).toEqual([field]);
-};
 
 // Each describe has its own owner: a user may make 100 requests a minute, and these tests make many.
 describe('project creation input', () => {
@@ -432,14 +394,14 @@ describe('project creation input', () => {
     ['a client-chosen id', { name: 'P', key: 'ABC', id: 'mine' }, 'id'],
     ['an array body', ['P'], 'body'],
   ])('POST refuses %s with 400 and creates nothing', async (_, body, field) => {
-    const before = await listAll(owner, ws);
+    const before = await listIds(owner, ws);
     const res = await api(`/workspaces/${ws}/projects`, { method: 'POST', token: owner.idToken, body });
     expect400(res, field);
-    expect(await listAll(owner, ws)).toEqual(before);
+    expect(await listIds(owner, ws)).toEqual(before);
   });
 
   it('POST refuses malformed JSON and an empty body, and a malformed workspace id', async () => {
-    const before = await listAll(owner, ws);
+    const before = await listIds(owner, ws);
     expect400(
       await api(`/workspaces/${ws}/projects`, {
         method: 'POST',
@@ -459,7 +421,7 @@ describe('project creation input', () => {
       'workspaceId',
     );
     expect400(await api('/workspaces/not-a-workspace/projects', { token: owner.idToken }), 'workspaceId');
-    expect(await listAll(owner, ws)).toEqual(before);
+    expect(await listIds(owner, ws)).toEqual(before);
     // The 5,000-character description itself is fine.
     expect((await createProject(owner, ws, { description: 'd'.repeat(5000) })).description).toHaveLength(
       5000,
@@ -648,7 +610,7 @@ describe('project roles', () => {
     const existing = await api(`/projects/${shared.id}`, { token: outsider.idToken });
     const missing = await api(`/projects/${unknownProjectIn(ws)}`, { token: outsider.idToken });
     expect([existing.status, missing.status]).toEqual([404, 404]);
-    const message = (res: { body: unknown }) => errorOf(res.body).error.message;
+    const message = (res: { body: unknown }) => errorOf(res).error.message;
     expect(message(existing)).toBe(message(missing));
     for (const id of [shared.id, unknownProjectIn(ws)]) {
       const patch = await api(`/projects/${id}`, {

@@ -10,6 +10,7 @@ import {
   type ApiResult,
   type TestUser,
 } from './support.ts';
+import { created, read, takingTurns, type Versioned } from './fixtures.ts';
 
 /**
  * The roles table of the contract as a matrix: every route of the route table × owner, admin, member, viewer,
@@ -54,16 +55,10 @@ interface Case {
   request: (who: Who) => Promise<Request>;
 }
 
-interface Obj {
-  id: string;
-  version: number;
-}
-
 let users: Record<Exclude<Who, 'anonymous'>, TestUser>;
 let setupPool: TestUser[];
-let turn = 0;
 /** Setup users take turns, so each stays under the per-user limit. */
-const setup = () => setupPool[turn++ % setupPool.length]!;
+const setup = takingTurns(() => setupPool);
 
 let ws: string;
 let projectId: string;
@@ -74,35 +69,23 @@ let goalId: string;
 let subtaskId: string;
 let commentByMember: string;
 
-async function make<T = Obj>(user: TestUser, path: string, body: unknown): Promise<T> {
-  const res = await api<T>(path, { method: 'POST', token: user.idToken, body });
-  if (res.status !== 201) throw new Error(`setup ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function read<T = Obj>(path: string): Promise<T> {
-  const res = await api<T>(path, { token: setup().idToken });
-  if (res.status !== 200) throw new Error(`setup GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
 let keyCount = 0;
 const freshKey = () =>
   `RM${String.fromCharCode(65 + (keyCount % 26))}${String.fromCharCode(65 + Math.floor(keyCount++ / 26))}`;
-const freshProject = () => make(setup(), `/workspaces/${ws}/projects`, { name: 'Fresh', key: freshKey() });
-const freshTask = () => make(setup(), `/projects/${projectId}/tasks`, { title: 'Fresh task' });
+const freshProject = () => created(setup(), `/workspaces/${ws}/projects`, { name: 'Fresh', key: freshKey() });
+const freshTask = () => created(setup(), `/projects/${projectId}/tasks`, { title: 'Fresh task' });
 const freshLabel = () =>
-  make(setup(), `/workspaces/${ws}/labels`, { name: `L${Math.random()}`.slice(0, 20), color: '#336699' });
+  created(setup(), `/workspaces/${ws}/labels`, { name: `L${Math.random()}`.slice(0, 20), color: '#336699' });
 const freshSprint = () =>
-  make(setup(), `/projects/${projectId}/sprints`, {
+  created(setup(), `/projects/${projectId}/sprints`, {
     name: 'Fresh',
     startDate: '2026-05-01',
     endDate: '2026-05-14',
   });
 const freshComment = (author: TestUser) =>
-  make(author, `/tasks/${taskId}/comments`, { body: 'Fresh comment' });
-const freshGoal = (author: TestUser) => make(author, '/goals', { title: 'Fresh goal', workspaceId: ws });
-const freshSubtask = () => make(setup(), `/tasks/${taskId}/subtasks`, { title: 'Fresh subtask' });
+  created(author, `/tasks/${taskId}/comments`, { body: 'Fresh comment' });
+const freshGoal = (author: TestUser) => created(author, '/goals', { title: 'Fresh goal', workspaceId: ws });
+const freshSubtask = () => created(setup(), `/tasks/${taskId}/subtasks`, { title: 'Fresh subtask' });
 
 /** A target per caller allowed to succeed (it changes or goes); one shared target for everyone else. */
 function perSuccess<T>(expectation: Expectation, fresh: () => Promise<T>, shared: () => T) {
@@ -132,7 +115,7 @@ const CASES: Record<string, Case> = {
   'PATCH /api/workspaces/{workspaceId}': {
     expect: ownerOnly,
     request: async () => {
-      const { version } = await read(`/workspaces/${ws}`);
+      const { version } = await read(setup(), `/workspaces/${ws}`);
       return { path: `/workspaces/${ws}`, method: 'PATCH', body: { name: 'Renamed', version } };
     },
   },
@@ -181,7 +164,7 @@ const CASES: Record<string, Case> = {
   'DELETE /api/invitations/{invitationId}': {
     expect: managers,
     request: async () => {
-      const invitation = await make(setup(), `/workspaces/${ws}/invitations`, {
+      const invitation = await created(setup(), `/workspaces/${ws}/invitations`, {
         email: `revoke-${Math.random().toString(36).slice(2)}@example.com`,
         role: 'viewer',
       });
@@ -216,7 +199,7 @@ const CASES: Record<string, Case> = {
   'PATCH /api/projects/{projectId}': {
     expect: managers,
     request: async () => {
-      const { version } = await read(`/projects/${projectId}`);
+      const { version } = await read(setup(), `/projects/${projectId}`);
       return { path: `/projects/${projectId}`, method: 'PATCH', body: { version, description: 'Changed' } };
     },
   },
@@ -246,7 +229,7 @@ const CASES: Record<string, Case> = {
   'PATCH /api/labels/{labelId}': {
     expect: writers,
     request: async () => {
-      const { items } = await read<{ items: Array<Obj> }>(`/workspaces/${ws}/labels`);
+      const { items } = await read<{ items: Versioned[] }>(setup(), `/workspaces/${ws}/labels`);
       const version = items.find((l) => l.id === labelId)!.version;
       return { path: `/labels/${labelId}`, method: 'PATCH', body: { version, color: '#00aa33' } };
     },
@@ -271,14 +254,14 @@ const CASES: Record<string, Case> = {
   'PATCH /api/tasks/{taskId}': {
     expect: writers,
     request: async (who) => {
-      const { version } = await read(`/tasks/${taskId}`);
+      const { version } = await read(setup(), `/tasks/${taskId}`);
       return { path: `/tasks/${taskId}`, method: 'PATCH', body: { version, title: `Edited by ${who}` } };
     },
   },
   'POST /api/tasks/{taskId}/move': {
     expect: writers,
     request: async () => {
-      const { version } = await read(`/tasks/${taskId}`);
+      const { version } = await read(setup(), `/tasks/${taskId}`);
       return { path: `/tasks/${taskId}/move`, method: 'POST', body: { version, status: 'in_progress' } };
     },
   },
@@ -337,7 +320,7 @@ const CASES: Record<string, Case> = {
   'PATCH /api/subtasks/{subtaskId}': {
     expect: writers,
     request: async () => {
-      const { items } = await read<{ items: Obj[] }>(`/tasks/${taskId}/subtasks`);
+      const { items } = await read<{ items: Versioned[] }>(setup(), `/tasks/${taskId}/subtasks`);
       const version = items.find((s) => s.id === subtaskId)!.version;
       return { path: `/subtasks/${subtaskId}`, method: 'PATCH', body: { version, done: true } };
     },
@@ -365,7 +348,7 @@ const CASES: Record<string, Case> = {
   'PATCH /api/comments/{commentId}': {
     expect: { ...writers, owner: 403, admin: 403 },
     request: async () => {
-      const { items } = await read<{ items: Obj[] }>(`/tasks/${taskId}/comments`);
+      const { items } = await read<{ items: Versioned[] }>(setup(), `/tasks/${taskId}/comments`);
       const version = items.find((c) => c.id === commentByMember)!.version;
       return { path: `/comments/${commentByMember}`, method: 'PATCH', body: { version, body: 'Edited' } };
     },
@@ -401,7 +384,7 @@ const CASES: Record<string, Case> = {
   'PATCH /api/sprints/{sprintId}': {
     expect: writers,
     request: async (who) => {
-      const { version } = await read(`/sprints/${sprintId}`);
+      const { version } = await read(setup(), `/sprints/${sprintId}`);
       return { path: `/sprints/${sprintId}`, method: 'PATCH', body: { version, name: `By ${who}` } };
     },
   },
@@ -434,7 +417,7 @@ const CASES: Record<string, Case> = {
   'PATCH /api/goals/{goalId}': {
     expect: writers,
     request: async (who) => {
-      const { version } = await read(`/goals/${goalId}`);
+      const { version } = await read(setup(), `/goals/${goalId}`);
       return { path: `/goals/${goalId}`, method: 'PATCH', body: { version, title: `By ${who}` } };
     },
   },
@@ -459,7 +442,7 @@ let invitationToken: string;
 
 beforeAll(async () => {
   const owner = await signUpUser('Matrix owner');
-  ws = (await make<{ id: string }>(owner, '/workspaces', { name: 'Matrix' })).id;
+  ws = (await created<{ id: string }>(owner, '/workspaces', { name: 'Matrix' })).id;
   const [admin, member, viewer, outsider, ...pool] = await Promise.all([
     addMember(owner, ws, 'admin'),
     addMember(owner, ws, 'member'),
@@ -472,7 +455,7 @@ beforeAll(async () => {
   ]);
   users = { owner, admin: admin!, member: member!, viewer: viewer!, outsider: outsider! };
   setupPool = pool;
-  projectId = (await make(setup(), `/workspaces/${ws}/projects`, { name: 'Matrix', key: 'MTX' })).id;
+  projectId = (await created(setup(), `/workspaces/${ws}/projects`, { name: 'Matrix', key: 'MTX' })).id;
   taskId = (await freshTask()).id;
   labelId = (await freshLabel()).id;
   sprintId = (await freshSprint()).id;
@@ -481,7 +464,7 @@ beforeAll(async () => {
   commentByMember = (await freshComment(member!)).id;
   // A pending invitation for someone who is none of the callers.
   const invitee = await signUpUser('Invitee');
-  await make(setup(), `/workspaces/${ws}/invitations`, { email: invitee.email, role: 'member' });
+  await created(setup(), `/workspaces/${ws}/invitations`, { email: invitee.email, role: 'member' });
   invitationToken = tokenOf(await mailTo(invitee.email, /^Join /));
 }, 180_000);
 

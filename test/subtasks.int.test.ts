@@ -1,100 +1,51 @@
 import type { Subtask } from '#shared/schemas/subtasks';
-import type { Activity, Task } from '#shared/schemas/tasks';
+import type { Task } from '#shared/schemas/tasks';
 import {
   addMember,
   addTeam,
   api,
   expectErrorShape,
   signUpUser,
-  type ApiResult,
+  type Team,
   type TestUser,
 } from './support.ts';
+import {
+  activityOf,
+  created,
+  createProject,
+  createTask,
+  createWorkspace,
+  fieldsOf,
+  getTask,
+  read,
+  takingTurns,
+  ULID,
+  UNKNOWN_ULID,
+  type ErrorBody,
+  type Page,
+} from './fixtures.ts';
 
 /**
  * Subtasks against the local stack. Every user may make 100 requests a minute, so each describe block has its
  * own workspace and people, and the heavier blocks spread their writes over several members.
  */
 
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-interface ErrorBody {
-  error: { code: string; details?: Array<{ field: string; message: string }> };
-  current?: Subtask;
-}
-
-const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
-const UNKNOWN = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-
-const fieldsOf = (res: ApiResult) =>
-  ((res.body as unknown as ErrorBody).error?.details ?? []).map((d) => d.field);
-
-async function createWorkspace(user: TestUser, name: string): Promise<string> {
-  const res = await api<{ id: string }>('/workspaces', {
-    method: 'POST',
-    token: user.idToken,
-    body: { name },
-  });
-  if (res.status !== 201) throw new Error(`workspace create failed: ${res.status}`);
-  return res.body.id;
-}
-
-async function createProject(user: TestUser, workspaceId: string, key: string): Promise<string> {
-  const res = await api<{ id: string }>(`/workspaces/${workspaceId}/projects`, {
-    method: 'POST',
-    token: user.idToken,
-    body: { name: `Project ${key}`, key },
-  });
-  if (res.status !== 201) throw new Error(`project create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
-}
-
-async function createTask(user: TestUser, projectId: string, title = 'Parent task'): Promise<Task> {
-  const res = await api<Task>(`/projects/${projectId}/tasks`, {
-    method: 'POST',
-    token: user.idToken,
-    body: { title },
-  });
-  if (res.status !== 201) throw new Error(`task create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function getTask(user: TestUser, taskId: string): Promise<Task> {
-  const res = await api<Task>(`/tasks/${taskId}`, { token: user.idToken });
-  if (res.status !== 200) throw new Error(`task read failed: ${res.status}`);
-  return res.body;
-}
-
 const counters = (task: Task) => [task.subtaskCount, task.subtasksDone];
 
-async function addSubtask(user: TestUser, taskId: string, body: Record<string, unknown>): Promise<Subtask> {
-  const res = await api<Subtask>(`/tasks/${taskId}/subtasks`, { method: 'POST', token: user.idToken, body });
-  if (res.status !== 201) throw new Error(`subtask create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const addSubtask = (user: TestUser, taskId: string, body: Record<string, unknown>) =>
+  created<Subtask>(user, `/tasks/${taskId}/subtasks`, body);
 
-async function listSubtasks(user: TestUser, taskId: string, query = ''): Promise<Page<Subtask>> {
-  const res = await api<Page<Subtask>>(`/tasks/${taskId}/subtasks${query}`, { token: user.idToken });
-  if (res.status !== 200) throw new Error(`subtask list failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function activityOf(user: TestUser, taskId: string): Promise<Activity[]> {
-  const res = await api<Page<Activity>>(`/tasks/${taskId}/activity?limit=100`, { token: user.idToken });
-  if (res.status !== 200) throw new Error(`activity failed: ${res.status}`);
-  return res.body.items;
-}
+const listSubtasks = (user: TestUser, taskId: string, query = '') =>
+  read<Page<Subtask>>(user, `/tasks/${taskId}/subtasks${query}`);
 
 describe('subtasks', () => {
   let owner: TestUser;
-  let team: Awaited<ReturnType<typeof addTeam>>;
+  let team: Team;
   let writers: TestUser[];
   let ws: string;
   let projectId: string;
-  let turn = 0;
   /** The next writer (owner, admin or one of the members), to spread requests over rate-limit budgets. */
-  const writer = () => writers[turn++ % writers.length]!;
+  const writer = takingTurns(() => writers);
 
   beforeAll(async () => {
     owner = await signUpUser('Sia Owner');
@@ -308,7 +259,7 @@ describe('subtasks', () => {
         ['PATCH', `/subtasks/${s.id}`, { version: 1, done: true }],
         ['DELETE', `/subtasks/${s.id}?version=1`, undefined],
       ] as const) {
-        const res = await api<ErrorBody>(url, { method, token: writer().idToken, body });
+        const res = await api<ErrorBody<Subtask>>(url, { method, token: writer().idToken, body });
         expect(res.status).toBe(409);
         expectErrorShape(res.body, 'VERSION_CONFLICT');
         expect(res.body.error.details).toEqual([]);
@@ -322,7 +273,7 @@ describe('subtasks', () => {
       const s = await addSubtask(writer(), task.id, { title: 'Race' });
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          api<ErrorBody>(`/subtasks/${s.id}`, {
+          api<ErrorBody<Subtask>>(`/subtasks/${s.id}`, {
             method: 'PATCH',
             token: writer().idToken,
             body: { version: 1, done: true, title: `Race ${i}` },
@@ -369,7 +320,7 @@ describe('subtasks', () => {
     let task: Task;
     let subtask: Subtask;
     beforeAll(async () => {
-      task = await createTask(writer(), projectId, 'Validation target');
+      task = await createTask(writer(), projectId, { title: 'Validation target' });
       subtask = await addSubtask(writer(), task.id, { title: 'Target' });
     });
     const unchanged = async () => {
@@ -512,11 +463,11 @@ describe('subtasks', () => {
     it('unknown tasks and subtasks are 404 (also in a workspace one is a member of)', async () => {
       const task = await createTask(writer(), projectId);
       const cases: Array<[string, string, unknown]> = [
-        ['GET', `/tasks/${ws}.${UNKNOWN}/subtasks`, undefined],
-        ['POST', `/tasks/${ws}.${UNKNOWN}/subtasks`, { title: 'x' }],
-        ['PATCH', `/subtasks/${task.id}.${UNKNOWN}`, { version: 1, done: true }],
-        ['DELETE', `/subtasks/${task.id}.${UNKNOWN}`, undefined],
-        ['GET', `/tasks/${UNKNOWN}.${UNKNOWN}/subtasks`, undefined],
+        ['GET', `/tasks/${ws}.${UNKNOWN_ULID}/subtasks`, undefined],
+        ['POST', `/tasks/${ws}.${UNKNOWN_ULID}/subtasks`, { title: 'x' }],
+        ['PATCH', `/subtasks/${task.id}.${UNKNOWN_ULID}`, { version: 1, done: true }],
+        ['DELETE', `/subtasks/${task.id}.${UNKNOWN_ULID}`, undefined],
+        ['GET', `/tasks/${UNKNOWN_ULID}.${UNKNOWN_ULID}/subtasks`, undefined],
       ];
       for (const [method, url, body] of cases) {
         const res = await api(url, { method, token: writer().idToken, body });

@@ -167,3 +167,6 @@ export async function addTeam(owner: TestUser, workspaceId: string) {
   ]);
   return { admin, member, viewer, outsider };
 }
+
+/** The cast addTeam makes. */
+export type Team = Awaited<ReturnType<typeof addTeam>>;
