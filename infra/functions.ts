@@ -43,7 +43,7 @@ export const functions = {
   me: { entry: 'functions/http/me.ts', memoryMb: 512, timeoutSeconds: 10 },
   workspaces: { entry: 'functions/http/workspaces.ts', memoryMb: 512, timeoutSeconds: 10 },
   projects: { entry: 'functions/http/projects.ts', memoryMb: 512, timeoutSeconds: 10 },
-  tasks: { entry: 'functions/http/tasks.ts', memoryMb: 1024, timeoutSeconds: 15 },
+  tasks: { entry: 'functions/http/tasks.ts', memoryMb: 1024, timeoutSeconds: 29 },
   subtasks: { entry: 'functions/http/subtasks.ts', memoryMb: 512, timeoutSeconds: 10 },
   comments: { entry: 'functions/http/comments.ts', memoryMb: 512, timeoutSeconds: 10 },
   sprints: { entry: 'functions/http/sprints.ts', memoryMb: 1024, timeoutSeconds: 29 },

@@ -408,12 +408,12 @@ export function backoffMs(attempt: number, attemptMs: number, random: () => numb
 }
 
 /** Creations retried after losing the race for the next task number (the whole create, re-read included). */
-export const MAX_CREATE_ATTEMPTS = 50;
+export const MAX_CREATE_ATTEMPTS = 100;
 /**
- * A creation stops retrying (409 CONFLICT, nothing written) rather than run into the function's 15 s timeout,
+ * A creation stops retrying (409 CONFLICT, nothing written) rather than run into the function's 29 s timeout,
  * whose 500 would leave the client unsure whether the task was made (and a retry could make it twice).
  */
-export const CREATE_BUDGET_MS = 13_000;
+export const CREATE_BUDGET_MS = 25_000;
 const MIN_SLOT_MS = 10;
 const MAX_BACKOFF_MS = 6_000;
 
