@@ -57,16 +57,68 @@ export const confirmSignUp = (config: WebConfig, email: string, code: string) =>
 
 export async function signIn(config: WebConfig, email: string, password: string): Promise<Tokens> {
   const result = await call<{
-    AuthenticationResult: { IdToken: string; RefreshToken?: string; ExpiresIn: number };
+    AuthenticationResult: { IdToken: string; RefreshToken?: string; ExpiresIn?: number };
   }>(config, 'InitiateAuth', {
     ClientId: config.userPoolClientId,
     AuthFlow: 'USER_PASSWORD_AUTH',
     AuthParameters: { USERNAME: email, PASSWORD: password },
   });
-  const auth = result.AuthenticationResult;
+  return toTokens(result.AuthenticationResult);
+}
+
+/** When the ID token expires: its `exp` claim (ExpiresIn is not always sent, e.g. on a refresh locally). */
+function expiryOf(idToken: string, expiresIn: number | undefined): number {
+  const exp = claimsOf(idToken).exp;
+  if (typeof exp === 'number' && Number.isFinite(exp)) return exp * 1000;
+  return Date.now() + (typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : 3600) * 1000;
+}
+
+function toTokens(
+  auth: { IdToken: string; RefreshToken?: string; ExpiresIn?: number },
+  refreshToken?: string,
+): Tokens {
   return {
     idToken: auth.IdToken,
-    refreshToken: auth.RefreshToken,
-    expiresAt: Date.now() + auth.ExpiresIn * 1000,
+    refreshToken: auth.RefreshToken ?? refreshToken,
+    expiresAt: expiryOf(auth.IdToken, auth.ExpiresIn),
   };
+}
+
+/** Trades the refresh token for a fresh ID token (Cognito keeps the same refresh token). */
+export async function refresh(config: WebConfig, refreshToken: string): Promise<Tokens> {
+  const result = await call<{
+    AuthenticationResult: { IdToken: string; RefreshToken?: string; ExpiresIn?: number };
+  }>(config, 'InitiateAuth', {
+    ClientId: config.userPoolClientId,
+    AuthFlow: 'REFRESH_TOKEN_AUTH',
+    AuthParameters: { REFRESH_TOKEN: refreshToken },
+  });
+  return toTokens(result.AuthenticationResult, refreshToken);
+}
+
+export const forgotPassword = (config: WebConfig, email: string) =>
+  call(config, 'ForgotPassword', { ClientId: config.userPoolClientId, Username: email });
+
+export const confirmForgotPassword = (config: WebConfig, email: string, code: string, password: string) =>
+  call(config, 'ConfirmForgotPassword', {
+    ClientId: config.userPoolClientId,
+    Username: email,
+    ConfirmationCode: code,
+    Password: password,
+  });
+
+/** Revokes the refresh token (sign out): a copy someone took stops working. */
+export const revokeToken = (config: WebConfig, refreshToken: string) =>
+  call(config, 'RevokeToken', { ClientId: config.userPoolClientId, Token: refreshToken });
+
+/** The claims of an ID token (no verification: the API verifies; the app only reads the name and expiry). */
+export function claimsOf(idToken: string): { sub: string; email?: string; name?: string; exp?: number } {
+  try {
+    const payload = idToken.split('.')[1] ?? '';
+    const binary = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const json = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    return JSON.parse(json) as { sub: string };
+  } catch {
+    return { sub: '' };
+  }
 }

@@ -1,0 +1,812 @@
+import { useRef, useState, type ReactNode } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Comment } from '../../../shared/schemas/comments.ts';
+import type { Project } from '../../../shared/schemas/projects.ts';
+import type { Sprint } from '../../../shared/schemas/sprints.ts';
+import type { Subtask } from '../../../shared/schemas/subtasks.ts';
+import type { Activity, Task, TaskPriority, TaskStatus } from '../../../shared/schemas/tasks.ts';
+import { useSession } from '../App.tsx';
+import { api, ApiError, describeError, type Page } from '../lib/api.ts';
+import { initials, keys } from '../lib/data.ts';
+import { useToasts } from '../lib/toasts.tsx';
+import { Avatar, Modal, Popover, Spinner } from '../lib/ui.tsx';
+import { isOverdue, PRIORITY_TITLES, STATUS_TITLES } from '../board/board-logic.ts';
+import { applyTaskToBoard, seedQuery, taskFromBoard } from '../board/Board.tsx';
+import type { BoardFilters } from '../board/filters.ts';
+import type { CardLookups } from '../board/Card.tsx';
+import { applyMineBody, conflictRows, FIELD_TITLES, type TaskChanges } from './conflict.ts';
+import { Markdown } from './Markdown.tsx';
+
+/** Pages through the project's tasks (deleted ones too) for the one with this key: a URL names tasks by key. */
+async function findTaskByKey(projectId: string, taskKey: string): Promise<Task | null> {
+  let cursor: string | null = null;
+  for (let page = 0; page < 60; page++) {
+    const result: Page<Task> = await api<Page<Task>>(`/projects/${projectId}/tasks`, {
+      query: { limit: 100, cursor, includeDeleted: true },
+    });
+    const found = result.items.find((t) => t.key === taskKey);
+    if (found) return found;
+    if (!result.nextCursor) return null;
+    cursor = result.nextCursor;
+  }
+  return null;
+}
+
+interface Conflict {
+  theirs: Task;
+  mine: TaskChanges;
+}
+
+export function TaskDetail({
+  project,
+  taskKey,
+  lookups,
+  canEdit,
+  onClose,
+  boardFilters,
+}: {
+  project: Project;
+  taskKey: string;
+  lookups: CardLookups;
+  canEdit: boolean;
+  onClose: () => void;
+  /** The board's filters (its first request is keyed by them). */
+  boardFilters: BoardFilters;
+}) {
+  const client = useQueryClient();
+  const boardFilterKey = JSON.stringify(boardFilters);
+  const located = useQuery({
+    queryKey: ['taskByKey', project.id, taskKey],
+    queryFn: async () => {
+      const loaded = taskFromBoard(client, project.id, taskKey);
+      if (loaded) return loaded;
+      // The board's first request (shared with the board, not sent twice) usually holds it.
+      const seed = await client.fetchQuery(
+        seedQuery(project.id, boardFilterKey, boardFilters, lookups.today),
+      );
+      return seed.items.find((t) => t.key === taskKey) ?? (await findTaskByKey(project.id, taskKey));
+    },
+    staleTime: Infinity,
+  });
+  const taskId = located.data?.id;
+  const task = useQuery({
+    queryKey: keys.task(taskId ?? ''),
+    queryFn: () => api<Task>(`/tasks/${taskId}`),
+    enabled: !!taskId,
+    initialData: () => located.data ?? undefined,
+    staleTime: 60_000,
+  });
+
+  if (located.isPending || (taskId && task.isPending))
+    return (
+      <Modal label={`Loading ${taskKey}`} onClose={onClose} className="task-panel">
+        <Spinner />
+      </Modal>
+    );
+  if (!task.data)
+    return (
+      <Modal title={`${taskKey} not found`} onClose={onClose} className="task-panel">
+        <p role="alert">
+          {located.error || task.error
+            ? describeError(located.error ?? task.error)
+            : `There is no task ${taskKey} in ${project.name}.`}
+        </p>
+        <button type="button" onClick={onClose}>
+          Back to the board
+        </button>
+      </Modal>
+    );
+  return <TaskPanel task={task.data} lookups={lookups} canEdit={canEdit} onClose={onClose} />;
+}
+
+function TaskPanel({
+  task,
+  lookups,
+  canEdit,
+  onClose,
+}: {
+  task: Task;
+  lookups: CardLookups;
+  canEdit: boolean;
+  onClose: () => void;
+}) {
+  const client = useQueryClient();
+  const toasts = useToasts();
+  const latest = useRef(task);
+  latest.current = task;
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const editable = canEdit && !task.deletedAt;
+
+  const store = (saved: Task) => {
+    client.setQueryData(keys.task(saved.id), saved);
+    applyTaskToBoard(client, saved);
+  };
+  const save = useMutation({
+    mutationFn: (changes: TaskChanges) =>
+      api<Task>(`/tasks/${task.id}`, {
+        method: 'PATCH',
+        body: { version: latest.current.version, ...changes },
+      }),
+    onSuccess: store,
+    onError: (error, changes) => {
+      if (error instanceof ApiError && error.isVersionConflict && error.current) {
+        setConflict({ theirs: error.current as Task, mine: changes });
+      } else toasts.error(`Not saved: ${describeError(error)}`);
+    },
+  });
+  const change = (changes: TaskChanges) => save.mutate(changes);
+
+  const remove = useMutation({
+    mutationFn: () =>
+      api<Task>(`/tasks/${task.id}`, { method: 'DELETE', query: { version: latest.current.version } }),
+    onSuccess: (deleted) => {
+      client.setQueryData(keys.task(deleted.id), deleted);
+      applyTaskToBoard(client, deleted, { remove: true });
+      toasts.show(`${deleted.key} deleted`, { action: { label: 'Undo', run: () => restore.mutate() } });
+      onClose();
+    },
+    onError: (error) => toasts.error(`Not deleted: ${describeError(error)}`),
+  });
+  const restore = useMutation({
+    mutationFn: () => api<Task>(`/tasks/${task.id}/restore`, { method: 'POST', body: {} }),
+    onSuccess: (restored) => {
+      store(restored);
+      void client.invalidateQueries({ queryKey: keys.column(restored.projectId) });
+      toasts.show(`${restored.key} restored`);
+    },
+    onError: (error) => toasts.error(`Not restored: ${describeError(error)}`),
+  });
+
+  // Fields remount on each new version, so their drafts start from what is stored.
+  const v = `${task.id}:${task.version}`;
+  const members = [...lookups.members.values()];
+  const labels = [...lookups.labels.values()];
+  return (
+    <>
+      <Modal
+        onClose={onClose}
+        className="task-panel"
+        heading={(id) => (
+          <div className="panel-head">
+            <span className="card-key">{task.key}</span>
+            <h2 id={id}>{task.title}</h2>
+            <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+              ×
+            </button>
+          </div>
+        )}
+      >
+        {task.deletedAt && (
+          <div className="banner" role="status">
+            This task is deleted. It can be restored for 30 days.{' '}
+            {canEdit && (
+              <button type="button" className="small" onClick={() => restore.mutate()}>
+                Restore
+              </button>
+            )}
+          </div>
+        )}
+        <TitleField key={v} value={task.title} disabled={!editable} onSave={(title) => change({ title })} />
+        <div className="fields">
+          <label>
+            Status
+            <select
+              value={task.status}
+              disabled={!editable}
+              onChange={(e) => change({ status: e.target.value as TaskStatus })}
+            >
+              {Object.entries(STATUS_TITLES).map(([value, title]) => (
+                <option key={value} value={value}>
+                  {title}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Priority
+            <select
+              value={task.priority}
+              disabled={!editable}
+              onChange={(e) => change({ priority: e.target.value as TaskPriority })}
+            >
+              {Object.entries(PRIORITY_TITLES).map(([value, title]) => (
+                <option key={value} value={value}>
+                  {title}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Due date
+            <input
+              key={v}
+              type="date"
+              defaultValue={task.dueDate ?? ''}
+              disabled={!editable}
+              className={isOverdue(task, lookups.today) ? 'overdue' : undefined}
+              onBlur={(e) => {
+                const dueDate = e.target.value || null;
+                if (dueDate !== task.dueDate) change({ dueDate });
+              }}
+            />
+          </label>
+          <label>
+            Story points
+            <input
+              key={v}
+              type="number"
+              min={1}
+              max={21}
+              defaultValue={task.storyPoints ?? ''}
+              disabled={!editable}
+              onBlur={(e) => {
+                const storyPoints = e.target.value ? Number(e.target.value) : null;
+                if (storyPoints !== task.storyPoints) change({ storyPoints });
+              }}
+            />
+          </label>
+          <SprintField task={task} disabled={!editable} onChange={(sprintId) => change({ sprintId })} />
+          <PickMany
+            label="Assignees"
+            disabled={!editable}
+            options={members.map((m) => ({ id: m.userId, name: m.name || m.email }))}
+            selected={task.assigneeIds}
+            onChange={(assigneeIds) => change({ assigneeIds })}
+            render={(id) => {
+              const m = lookups.members.get(id);
+              const name = m ? m.name || m.email : 'Former member';
+              return <Avatar key={id} initials={initials(name)} name={name} />;
+            }}
+          />
+          <PickMany
+            label="Labels"
+            disabled={!editable}
+            options={labels.map((l) => ({ id: l.id, name: l.name }))}
+            selected={task.labelIds}
+            onChange={(labelIds) => change({ labelIds })}
+            render={(id) => {
+              const l = lookups.labels.get(id);
+              return (
+                <span
+                  key={id}
+                  className="label-chip"
+                  style={{ ['--label' as string]: l?.color ?? '#888888' }}
+                >
+                  {l?.name ?? 'Deleted label'}
+                </span>
+              );
+            }}
+          />
+        </div>
+        <DescriptionField
+          key={`d-${v}`}
+          value={task.description ?? ''}
+          disabled={!editable}
+          onSave={(description) => change({ description: description || null })}
+        />
+        <Subtasks task={task} canEdit={editable} />
+        <Comments task={task} canEdit={editable} lookups={lookups} />
+        <ActivityList task={task} lookups={lookups} />
+        {canEdit && !task.deletedAt && (
+          <div className="danger-zone">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                if (window.confirm(`Delete ${task.key}? You can restore it for 30 days.`)) remove.mutate();
+              }}
+            >
+              Delete task
+            </button>
+          </div>
+        )}
+      </Modal>
+      {conflict && (
+        <ConflictDialog
+          conflict={conflict}
+          lookups={lookups}
+          onKeepTheirs={() => {
+            store(conflict.theirs);
+            setConflict(null);
+          }}
+          onApplyMine={async () => {
+            const body = applyMineBody(conflict.theirs, conflict.mine);
+            if (!body) {
+              store(conflict.theirs);
+              setConflict(null);
+              return;
+            }
+            try {
+              const saved = await api<Task>(`/tasks/${task.id}`, { method: 'PATCH', body });
+              store(saved);
+              setConflict(null);
+              toasts.show('Your change is saved on top of theirs');
+            } catch (error) {
+              if (error instanceof ApiError && error.isVersionConflict && error.current)
+                setConflict({ theirs: error.current as Task, mine: conflict.mine });
+              else toasts.error(`Not saved: ${describeError(error)}`);
+            }
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function TitleField({
+  value,
+  disabled,
+  onSave,
+}: {
+  value: string;
+  disabled: boolean;
+  onSave: (v: string) => void;
+}) {
+  const [draft, setDraft] = useState(value);
+  const submitted = useRef(value);
+  const commit = () => {
+    const title = draft.trim();
+    if (!title || title === submitted.current) return;
+    submitted.current = title;
+    onSave(title);
+  };
+  return (
+    <label className="title-field">
+      <span className="visually-hidden">Title</span>
+      <input
+        value={draft}
+        maxLength={200}
+        disabled={disabled}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            commit();
+          }
+          if (e.key === 'Escape' && draft !== value) {
+            e.stopPropagation();
+            e.preventDefault();
+            setDraft(value);
+          }
+        }}
+      />
+    </label>
+  );
+}
+
+function DescriptionField({
+  value,
+  disabled,
+  onSave,
+}: {
+  value: string;
+  disabled: boolean;
+  onSave: (v: string) => void;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(value);
+  return (
+    <section className="panel-section" aria-labelledby="description-heading">
+      <div className="section-head">
+        <h3 id="description-heading">Description</h3>
+        {!disabled && !editing && (
+          <button type="button" className="small" onClick={() => setEditing(true)}>
+            Edit description
+          </button>
+        )}
+      </div>
+      {editing ? (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (draft !== value) onSave(draft);
+            setEditing(false);
+          }}
+        >
+          <label>
+            <span className="visually-hidden">Description (markdown)</span>
+            <textarea rows={8} value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+          </label>
+          <div className="row">
+            <button type="button" onClick={() => (setDraft(value), setEditing(false))}>
+              Cancel
+            </button>
+            <button type="submit" className="primary">
+              Save description
+            </button>
+          </div>
+        </form>
+      ) : value ? (
+        <Markdown text={value} />
+      ) : (
+        <p className="muted">No description yet. Markdown works: **bold**, lists, `code`, links.</p>
+      )}
+    </section>
+  );
+}
+
+function SprintField({
+  task,
+  disabled,
+  onChange,
+}: {
+  task: Task;
+  disabled: boolean;
+  onChange: (sprintId: string | null) => void;
+}) {
+  const { data = [] } = useQuery({
+    queryKey: ['sprints', task.projectId],
+    queryFn: () =>
+      api<Page<Sprint>>(`/projects/${task.projectId}/sprints`, { query: { limit: 100 } }).then(
+        (p) => p.items,
+      ),
+  });
+  const choices = data.filter((s) => s.status !== 'completed' || s.id === task.sprintId);
+  return (
+    <label>
+      Sprint
+      <select
+        value={task.sprintId ?? ''}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.value || null)}
+      >
+        <option value="">Backlog (no sprint)</option>
+        {choices.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.name} ({s.status})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function PickMany({
+  label,
+  options,
+  selected,
+  onChange,
+  render,
+  disabled,
+}: {
+  label: string;
+  options: { id: string; name: string }[];
+  selected: string[];
+  onChange: (ids: string[]) => void;
+  render: (id: string) => ReactNode;
+  disabled: boolean;
+}) {
+  return (
+    <div className="pick-many">
+      <span className="field-label">{label}</span>
+      <div className="chips">
+        {selected.length ? selected.map(render) : <span className="muted">None</span>}
+        {!disabled && (
+          <Popover label={`Edit ${label.toLowerCase()}`} button={<span aria-hidden="true">✎</span>}>
+            {() => (
+              <fieldset className="menu-list">
+                <legend className="visually-hidden">{label}</legend>
+                {options.length === 0 && <p className="muted">Nothing to choose yet.</p>}
+                {options.map((o) => (
+                  <label key={o.id} className="check">
+                    <input
+                      type="checkbox"
+                      checked={selected.includes(o.id)}
+                      onChange={(e) =>
+                        onChange(
+                          e.target.checked ? [...selected, o.id] : selected.filter((id) => id !== o.id),
+                        )
+                      }
+                    />
+                    {o.name}
+                  </label>
+                ))}
+              </fieldset>
+            )}
+          </Popover>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function show(field: string, value: unknown, lookups: CardLookups): string {
+  if (value === null || value === undefined || value === '') return '(empty)';
+  if (field === 'assigneeIds')
+    return (value as string[]).map((id) => lookups.members.get(id)?.name ?? id).join(', ') || '(nobody)';
+  if (field === 'labelIds')
+    return (value as string[]).map((id) => lookups.labels.get(id)?.name ?? id).join(', ') || '(none)';
+  if (field === 'status') return STATUS_TITLES[value as TaskStatus] ?? String(value);
+  if (field === 'priority') return PRIORITY_TITLES[value as TaskPriority] ?? String(value);
+  return String(value);
+}
+
+function ConflictDialog({
+  conflict,
+  lookups,
+  onKeepTheirs,
+  onApplyMine,
+}: {
+  conflict: Conflict;
+  lookups: CardLookups;
+  onKeepTheirs: () => void;
+  onApplyMine: () => Promise<void>;
+}) {
+  const [busy, setBusy] = useState(false);
+  const rows = conflictRows(conflict.theirs, conflict.mine);
+  return (
+    <Modal title="Conflicting change" onClose={onKeepTheirs} className="conflict">
+      <p>
+        Someone saved a change to {conflict.theirs.key} after you opened it. Choose which version to keep.
+      </p>
+      <div className="conflict-table-wrap">
+        <table className="conflict-table">
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">Theirs (saved)</th>
+              <th scope="col">Yours</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.field}>
+                <th scope="row">{FIELD_TITLES[row.field] ?? row.field}</th>
+                <td>{show(row.field, row.theirs, lookups)}</td>
+                <td>{show(row.field, row.yours, lookups)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="row">
+        <button type="button" onClick={onKeepTheirs}>
+          Keep theirs
+        </button>
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            await onApplyMine();
+            setBusy(false);
+          }}
+        >
+          Apply mine
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function Subtasks({ task, canEdit }: { task: Task; canEdit: boolean }) {
+  const client = useQueryClient();
+  const toasts = useToasts();
+  const queryKey = ['subtasks', task.id];
+  const { data = [], isPending } = useQuery({
+    queryKey,
+    queryFn: () =>
+      api<Page<Subtask>>(`/tasks/${task.id}/subtasks`, { query: { limit: 100 } }).then((p) => p.items),
+  });
+  const [title, setTitle] = useState('');
+  const refreshTask = () => {
+    void client.invalidateQueries({ queryKey });
+    void api<Task>(`/tasks/${task.id}`).then((fresh) => {
+      // Counters only: keep the version the panel edits with unless the task itself changed.
+      client.setQueryData<Task>(keys.task(task.id), (old) =>
+        old ? { ...old, subtaskCount: fresh.subtaskCount, subtasksDone: fresh.subtasksDone } : fresh,
+      );
+      applyTaskToBoard(client, { ...(client.getQueryData<Task>(keys.task(task.id)) ?? fresh) });
+    });
+  };
+  const onError = (error: unknown) => toasts.error(describeError(error));
+  const add = useMutation({
+    mutationFn: (t: string) =>
+      api<Subtask>(`/tasks/${task.id}/subtasks`, { method: 'POST', body: { title: t } }),
+    onSuccess: () => {
+      setTitle('');
+      refreshTask();
+    },
+    onError,
+  });
+  const toggle = useMutation({
+    mutationFn: (s: Subtask) =>
+      api<Subtask>(`/subtasks/${s.id}`, { method: 'PATCH', body: { version: s.version, done: !s.done } }),
+    onMutate: (s) => {
+      client.setQueryData<Subtask[]>(queryKey, (all = []) =>
+        all.map((x) => (x.id === s.id ? { ...x, done: !s.done } : x)),
+      );
+    },
+    onSettled: refreshTask,
+    onError,
+  });
+  const remove = useMutation({
+    mutationFn: (s: Subtask) => api(`/subtasks/${s.id}`, { method: 'DELETE' }),
+    onSettled: refreshTask,
+    onError,
+  });
+  const done = data.filter((s) => s.done).length;
+  return (
+    <section className="panel-section" aria-labelledby="subtasks-heading">
+      <div className="section-head">
+        <h3 id="subtasks-heading">Subtasks</h3>
+        {data.length > 0 && (
+          <span className="muted">
+            {done}/{data.length} done
+          </span>
+        )}
+      </div>
+      {data.length > 0 && (
+        <progress className="progress" value={done} max={data.length} aria-label="Subtasks done" />
+      )}
+      {isPending ? (
+        <Spinner />
+      ) : (
+        <ul className="subtasks">
+          {data.map((s) => (
+            <li key={s.id}>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={s.done}
+                  disabled={!canEdit}
+                  onChange={() => toggle.mutate(s)}
+                />
+                <span className={s.done ? 'done-text' : undefined}>{s.title}</span>
+              </label>
+              {canEdit && (
+                <button
+                  type="button"
+                  className="icon small"
+                  aria-label={`Delete subtask ${s.title}`}
+                  onClick={() => remove.mutate(s)}
+                >
+                  ×
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {canEdit && (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (title.trim()) add.mutate(title.trim());
+          }}
+        >
+          <input
+            aria-label="Subtask title"
+            placeholder="Add a subtask"
+            maxLength={200}
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+          />
+          <button type="submit" className="small" disabled={add.isPending || !title.trim()}>
+            Add subtask
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Comments({ task, canEdit, lookups }: { task: Task; canEdit: boolean; lookups: CardLookups }) {
+  const client = useQueryClient();
+  const toasts = useToasts();
+  const { user } = useSession();
+  const queryKey = ['comments', task.id];
+  const { data = [] } = useQuery({
+    queryKey,
+    queryFn: () =>
+      api<Page<Comment>>(`/tasks/${task.id}/comments`, { query: { limit: 100 } }).then((p) => p.items),
+  });
+  const [body, setBody] = useState('');
+  const add = useMutation({
+    mutationFn: () =>
+      api<Comment>(`/tasks/${task.id}/comments`, { method: 'POST', body: { body: body.trim() } }),
+    onSuccess: (comment) => {
+      setBody('');
+      client.setQueryData<Comment[]>(queryKey, (all = []) => [...all, comment]);
+      client.setQueryData<Task>(
+        keys.task(task.id),
+        (old) => old && { ...old, commentCount: old.commentCount + 1 },
+      );
+      const updated = client.getQueryData<Task>(keys.task(task.id));
+      if (updated) applyTaskToBoard(client, updated);
+    },
+    onError: (error) => toasts.error(`Comment not posted: ${describeError(error)}`),
+  });
+  const remove = useMutation({
+    mutationFn: (c: Comment) => api(`/comments/${c.id}`, { method: 'DELETE', query: { version: c.version } }),
+    onSuccess: (_, c) =>
+      client.setQueryData<Comment[]>(queryKey, (all = []) => all.filter((x) => x.id !== c.id)),
+    onError: (error) => toasts.error(describeError(error)),
+  });
+  return (
+    <section className="panel-section" aria-labelledby="comments-heading">
+      <h3 id="comments-heading">Comments</h3>
+      <ul className="comments">
+        {data.map((c) => {
+          const author = lookups.members.get(c.authorId);
+          const name = author ? author.name || author.email : 'Former member';
+          return (
+            <li key={c.id}>
+              <div className="comment-head">
+                <Avatar initials={initials(name)} name={name} />
+                <strong>{name}</strong>
+                <time className="muted" dateTime={c.createdAt}>
+                  {new Date(c.createdAt).toLocaleString()}
+                </time>
+                {c.editedAt && <span className="muted">(edited)</span>}
+                {c.authorId === user?.id && (
+                  <button type="button" className="small link-button" onClick={() => remove.mutate(c)}>
+                    Delete comment
+                  </button>
+                )}
+              </div>
+              <Markdown text={c.body} />
+            </li>
+          );
+        })}
+      </ul>
+      {canEdit && (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (body.trim()) add.mutate();
+          }}
+        >
+          <label>
+            <span className="visually-hidden">Comment</span>
+            <textarea
+              rows={3}
+              placeholder="Write a comment (markdown, @name mentions)"
+              value={body}
+              onChange={(e) => setBody(e.target.value)}
+            />
+          </label>
+          <button type="submit" className="small primary" disabled={add.isPending || !body.trim()}>
+            Comment
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function ActivityList({ task, lookups }: { task: Task; lookups: CardLookups }) {
+  const { data = [] } = useQuery({
+    queryKey: ['activity', task.id, task.version],
+    queryFn: () =>
+      api<Page<Activity>>(`/tasks/${task.id}/activity`, { query: { limit: 30 } }).then((p) => p.items),
+  });
+  return (
+    <section className="panel-section" aria-labelledby="activity-heading">
+      <h3 id="activity-heading">Activity</h3>
+      <ol className="activity">
+        {data.map((a) => {
+          const actor =
+            a.actorId === 'system' ? 'TeamFlow' : (lookups.members.get(a.actorId)?.name ?? 'Someone');
+          const fields = Object.keys(a.changes ?? {})
+            .filter((f) => !['version', 'updatedAt', 'rank'].includes(f))
+            .map((f) => FIELD_TITLES[f]?.toLowerCase() ?? f);
+          return (
+            <li key={a.id}>
+              <strong>{actor}</strong> {a.action} {a.entityType === 'task' ? 'the task' : `a ${a.entityType}`}
+              {fields.length > 0 && a.action === 'updated' ? ` (${fields.join(', ')})` : ''}{' '}
+              <time className="muted" dateTime={a.at}>
+                {new Date(a.at).toLocaleString()}
+              </time>
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
