@@ -1,7 +1,8 @@
 import type { Config } from 'jest';
 
-// Two projects: `unit` (pure logic, no services) and `integration` (one local stack of real AWS emulators,
-// started once by the global setup on free ports with a fresh data folder, hit over HTTP/WebSocket).
+// Three projects: `unit` (pure logic, no services), `integration` (one local stack of real AWS emulators,
+// started once by the global setup on free ports with a fresh data folder, hit over HTTP/WebSocket) and `e2e`
+// (a stack of its own with the web app, driven in Debian's headless Chromium; run last, see e2e/sequencer.mjs).
 const transform: Config['transform'] = {
   '^.+\\.(t|j)sx?$': [
     '@swc/jest',
@@ -26,7 +27,7 @@ const config: Config = {
       moduleNameMapper,
       setupFiles: ['<rootDir>/test/jest-env.ts'],
       testMatch: ['<rootDir>/**/*.test.ts?(x)'],
-      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$', '/cdk.out/'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$', '\\.e2e\\.test\\.ts$', '/cdk.out/'],
     },
     {
       displayName: 'integration',
@@ -41,7 +42,21 @@ const config: Config = {
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
       slowTestThreshold: 30,
     },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/e2e/*.e2e.test.ts'],
+      globalSetup: '<rootDir>/e2e/global-setup.ts',
+      globalTeardown: '<rootDir>/e2e/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/e2e/jest-setup.ts'],
+      slowTestThreshold: 60,
+    },
   ],
+  // The browser journeys run after the other projects' tests (they are the slowest and the heaviest).
+  testSequencer: '<rootDir>/e2e/sequencer.mjs',
   testTimeout: 30_000,
 };
 

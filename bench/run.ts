@@ -4,12 +4,16 @@ import { apiCalls } from './api-calls.ts';
 import { boardLoad } from './board-load.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { mixedWorkload } from './mixed-workload.ts';
+import { webBoard } from './web-board.ts';
+import { webBundle } from './web-bundle.ts';
 
 const benchmarks: Array<[string, (root: string) => Promise<void>]> = [
   ['gateway-overhead', gatewayOverhead],
   ['api-calls', apiCalls],
   ['board-load', boardLoad],
   ['mixed-workload', mixedWorkload],
+  ['web-bundle', webBundle],
+  ['web-board', webBoard],
 ];
 
 // The SDK's notice about Node 20 (Lambdas run 22) is noise in the figures.

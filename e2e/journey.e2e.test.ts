@@ -1,0 +1,202 @@
+/**
+ * The journey a new person takes, in a real browser, at a desktop (1280×800) and a phone (390×844) viewport:
+ * sign up and confirm; create a workspace, a project and a task through the UI (more tasks through the API);
+ * drag a card to another column and see the move persist across a reload; open a task by its URL; edit it with
+ * a stale version from another page and get the "Conflicting change" dialog. The steps of one viewport share a
+ * page and run in order: a step fails when the one before it did.
+ */
+import type { BrowserContext, Page, Response } from 'playwright-core';
+import {
+  apiSession,
+  card,
+  column,
+  createTask,
+  dragWithMouse,
+  explainFailure,
+  getTask,
+  hasNoHorizontalPageScroll,
+  newPage,
+  projectByKey,
+  reloadSignedIn,
+  screenshot,
+  signInThroughUi,
+  signUpThroughUi,
+  tasksOf,
+  type Project,
+  type UiUser,
+  type ViewportName,
+} from './support.ts';
+
+const isTaskUpdate = (r: Response) =>
+  r.request().method() === 'PATCH' && /\/api\/tasks\/[^/]+$/.test(new URL(r.url()).pathname);
+
+describe.each<[ViewportName, string]>([
+  ['desktop', 'WEB'],
+  ['phone', 'MOB'],
+])('the journey on a %s', (viewport, key) => {
+  let context: BrowserContext;
+  let page: Page;
+  let user: UiUser;
+  let token: string;
+  let workspaceId: string;
+  let project: Project;
+  let sessionKeptOnReload: boolean | undefined;
+  // A phone must never scroll the page sideways (the board's own column strip may swipe).
+  const expectNoSideScrollOnPhone = async () => {
+    if (viewport === 'phone') expect(await hasNoHorizontalPageScroll(page)).toBe(true);
+  };
+  const firstTitle = `Write the launch plan (${viewport})`;
+
+  // The steps build on each other: once one fails, the next ones fail at once with that reason.
+  let broken: string | undefined;
+  const step = (name: string, fn: () => Promise<void>) =>
+    it(name, async () => {
+      if (broken) throw new Error(`skipped: the step "${broken}" failed`);
+      try {
+        await fn();
+      } catch (error) {
+        broken = name;
+        await explainFailure(page, `${viewport}-${name}`, error);
+      }
+    });
+
+  beforeAll(async () => {
+    ({ context, page } = await newPage(viewport));
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  step('signs up and confirms through the UI, and lands on the first-workspace page', async () => {
+    user = await signUpThroughUi(page);
+    await page.getByRole('heading', { name: 'Create your first workspace' }).waitFor();
+    token = (await apiSession(user)).idToken;
+  });
+
+  step('creates a workspace, a project and a task through the UI', async () => {
+    await page.getByLabel('Workspace name').fill(`Acme ${viewport}`);
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
+    workspaceId = /\/w\/([^/?#]+)/.exec(page.url())?.[1] ?? '';
+    expect(workspaceId).not.toBe('');
+
+    await page.getByRole('button', { name: 'New project' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Project name').fill(`Website ${viewport}`);
+    await dialog.getByLabel('Key', { exact: true }).fill(key);
+    await dialog.getByRole('button', { name: 'Create project' }).click();
+    // The app may open the new board straight away or list the project as a link to it.
+    await dialog.waitFor({ state: 'hidden' });
+    await page.waitForURL(new RegExp(`/p/${key}$`), { timeout: 3000 }).catch(async () => {
+      await page.getByRole('link', { name: `Website ${viewport}` }).click();
+    });
+    await page.waitForURL(new RegExp(`/p/${key}$`));
+    project = await projectByKey(token, workspaceId, key);
+
+    const todo = column(page, 'To do');
+    await todo.getByRole('button', { name: 'Add task' }).click();
+    const titleBox = todo.getByLabel('Task title');
+    await titleBox.fill(firstTitle);
+    await titleBox.press('Enter');
+    await card(todo, firstTitle).waitFor();
+
+    // The created task is the project's first, in To do, as the API reads it.
+    const tasks = await tasksOf(token, project.id);
+    expect(tasks.map((t) => [t.key, t.title, t.status])).toEqual([[`${key}-1`, firstTitle, 'todo']]);
+  });
+
+  step('shows tasks made elsewhere (API) on the board after a reload', async () => {
+    for (const [title, status] of [
+      ['Design the pricing page', 'todo'],
+      ['Set up analytics', 'todo'],
+      ['Review the copy', 'in_progress'],
+    ]) {
+      await createTask(token, project.id, { title: `${title!} (${viewport})`, status });
+    }
+    sessionKeptOnReload = await reloadSignedIn(page, user);
+    await card(column(page, 'To do'), `Set up analytics (${viewport})`).waitFor();
+    await card(column(page, 'In progress'), `Review the copy (${viewport})`).waitFor();
+    await expectNoSideScrollOnPhone();
+    await screenshot(page, `board-${viewport}`);
+  });
+
+  step('drags a card to another column with the mouse; the move is saved and survives a reload', async () => {
+    const title = `Design the pricing page (${viewport})`;
+    const [moved] = await Promise.all([
+      page.waitForResponse(
+        (r) =>
+          r.request().method() === 'POST' && /\/api\/tasks\/[^/]+\/move$/.test(new URL(r.url()).pathname),
+      ),
+      dragWithMouse(page, card(column(page, 'To do'), title), column(page, 'In progress')),
+    ]);
+    expect(moved.status()).toBe(200);
+    await card(column(page, 'In progress'), title).waitFor();
+
+    await reloadSignedIn(page, user);
+    await card(column(page, 'In progress'), title).waitFor();
+    expect(await card(column(page, 'To do'), title).count()).toBe(0);
+    const stored = (await tasksOf(token, project.id)).find((t) => t.title === title);
+    expect(stored?.status).toBe('in_progress');
+    await expectNoSideScrollOnPhone();
+  });
+
+  step('opens a task by its URL as a dialog headed by its title', async () => {
+    await page.goto(`/p/${key}/${key}-1`);
+    const detail = page.getByRole('dialog');
+    await detail.getByRole('heading', { name: firstTitle }).waitFor();
+    expect(await detail.getByLabel('Title', { exact: true }).inputValue()).toBe(firstTitle);
+    await expectNoSideScrollOnPhone();
+  });
+
+  step(
+    'edits with a stale version: another page saved first, so the "Conflicting change" dialog shows',
+    async () => {
+      // This page has read version 1 of KEY-1; another page (same person) opens it and saves a new title first.
+      const other = await context.newPage();
+      try {
+        // A new tab has no session of its own (it lives in the tab): sign in there, then open the task.
+        await other.goto(`/p/${key}/${key}-1`);
+        const otherTitle = other.getByRole('dialog').getByLabel('Title', { exact: true });
+        const signIn = other.getByRole('button', { name: 'Sign in', exact: true });
+        await otherTitle.or(signIn).first().waitFor();
+        if (await signIn.isVisible()) {
+          await signInThroughUi(other, user, { navigate: false });
+          if (!new URL(other.url()).pathname.endsWith(`/${key}-1`)) await other.goto(`/p/${key}/${key}-1`);
+        }
+        const theirs = `Launch plan, their edit (${viewport})`;
+        await otherTitle.fill(theirs);
+        const [saved] = await Promise.all([other.waitForResponse(isTaskUpdate), otherTitle.press('Enter')]);
+        expect(saved.status()).toBe(200);
+      } finally {
+        await other.close();
+      }
+
+      const mine = `Launch plan, my edit (${viewport})`;
+      const titleBox = page.getByRole('dialog').getByLabel('Title', { exact: true });
+      await titleBox.fill(mine);
+      const [rejected] = await Promise.all([page.waitForResponse(isTaskUpdate), titleBox.press('Enter')]);
+      expect(rejected.status()).toBe(409);
+
+      const conflict = page.getByRole('dialog', { name: 'Conflicting change' });
+      await conflict.waitFor();
+      await conflict.getByText(`Launch plan, their edit (${viewport})`).first().waitFor();
+      await conflict.getByText(mine).first().waitFor();
+      await expectNoSideScrollOnPhone();
+      await screenshot(page, `conflict-${viewport}`);
+
+      // Applying mine saves it on top of theirs.
+      const [applied] = await Promise.all([
+        page.waitForResponse(isTaskUpdate),
+        conflict.getByRole('button', { name: 'Apply mine' }).click(),
+      ]);
+      expect(applied.status()).toBe(200);
+      const task = (await tasksOf(token, project.id)).find((t) => t.key === `${key}-1`)!;
+      expect((await getTask(token, task.id)).title).toBe(mine);
+    },
+  );
+
+  it('keeps the person signed in across a reload (the session is restored from the tab)', () => {
+    if (sessionKeptOnReload === undefined) throw new Error('the board step did not get as far as the reload');
+    expect(sessionKeptOnReload).toBe(true);
+  });
+});
