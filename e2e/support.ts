@@ -223,6 +223,23 @@ export const createTask = (token: string, projectId: string, body: { title: stri
 export const getTask = (token: string, taskId: string) =>
   ok(api<Task>(`/tasks/${taskId}`, { token }), 200, 'get task');
 
+/** Creates a task with any field of the create body (due date, sprint, ...). */
+export const createTaskWith = (token: string, projectId: string, body: Record<string, unknown>) =>
+  ok(api<Task>(`/projects/${projectId}/tasks`, { method: 'POST', token, body }), 201, 'create task');
+
+export interface Sprint {
+  id: string;
+  name: string;
+  status: string;
+  version: number;
+}
+
+export const createSprint = (
+  token: string,
+  projectId: string,
+  body: { name: string; startDate: string; endDate: string },
+) => ok(api<Sprint>(`/projects/${projectId}/sprints`, { method: 'POST', token, body }), 201, 'create sprint');
+
 export async function tasksOf(token: string, projectId: string): Promise<Task[]> {
   const { items } = await ok(
     api<{ items: Task[] }>(`/projects/${projectId}/tasks?limit=100`, { token }),

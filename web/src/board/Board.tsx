@@ -6,13 +6,8 @@ import {
   closestCorners,
   DndContext,
   DragOverlay,
-  KeyboardSensor,
-  MouseSensor,
   pointerWithin,
-  TouchSensor,
   useDroppable,
-  useSensor,
-  useSensors,
   type Announcements,
   type CollisionDetection,
   type DragEndEvent,
@@ -28,7 +23,7 @@ import {
 import { CSS } from '@dnd-kit/utilities';
 import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Task, TaskStatus } from '../../../shared/schemas/tasks.ts';
-import { api, ApiError, describeError, type Page } from '../lib/api.ts';
+import { api, describeError, type Page } from '../lib/api.ts';
 import { keys } from '../lib/data.ts';
 import { useToasts } from '../lib/toasts.tsx';
 import {
@@ -47,6 +42,9 @@ import {
   type DropOver,
 } from './board-logic.ts';
 import { Card, type CardLookups } from './Card.tsx';
+import { dropFailureMessage } from './drop-feedback.ts';
+import { acrossColumns } from './keyboard.ts';
+import { cardKeyDown, useTaskSensors } from './dnd.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
 
 const PAGE_SIZE = 100;
@@ -108,6 +106,8 @@ function pointerX(event: DragMoveEvent): number | undefined {
   return undefined;
 }
 
+const BOARD_KEYBOARD_COORDINATES = acrossColumns(sortableKeyboardCoordinates);
+
 const collision: CollisionDetection = (args) => {
   if (args.pointerCoordinates) {
     const hits = pointerWithin(args);
@@ -136,11 +136,7 @@ export function Board({
   const [pointerInside, setPointerInside] = useState(true);
   const seed = useQuery(seedQuery(project.id, filterKey, filters, lookups.today));
   const seedItems = seed.data && seed.data.nextCursor === null ? seed.data.items : undefined;
-  const sensors = useSensors(
-    useSensor(MouseSensor, { activationConstraint: { distance: 5 } }),
-    useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
-  );
+  const sensors = useTaskSensors(BOARD_KEYBOARD_COORDINATES);
 
   const columnOf = useCallback(
     (status: TaskStatus) =>
@@ -187,14 +183,8 @@ export function Board({
       client.setQueryData(keys.task(saved.id), saved);
     } catch (error) {
       for (const [key, data] of snapshot) client.setQueryData(key, data);
-      const conflict = error instanceof ApiError && error.status === 409;
-      toasts.error(
-        `${task.key} could not be moved, so it is back where it was. ${
-          conflict
-            ? 'Someone changed the board meanwhile: the board is reloaded, try again.'
-            : describeError(error)
-        }`,
-      );
+      const { message, conflict } = dropFailureMessage(task.key, error);
+      toasts.error(message);
       if (conflict) void client.invalidateQueries({ queryKey: keys.column(project.id) });
     }
   };
@@ -247,15 +237,16 @@ export function Board({
         announcements,
         screenReaderInstructions: {
           draggable:
-            'To move a task, press space or enter, use the arrow keys to move it, then space to drop it or escape to cancel.',
+            'Arrow keys move between cards and enter opens one. To move a task, press space, use the arrow keys to move it, then space to drop it or escape to cancel.',
         },
       }}
       autoScroll={pointerInside ? AUTO_SCROLL : false}
     >
       <div className={active ? 'board is-dragging' : 'board'}>
-        {COLUMNS.map(({ status, title }) => (
+        {COLUMNS.map(({ status, title }, columnIndex) => (
           <Column
             key={status}
+            columnIndex={columnIndex}
             project={project}
             status={status}
             title={title}
@@ -275,6 +266,7 @@ export function Board({
 
 function Column({
   project,
+  columnIndex,
   status,
   title,
   filters,
@@ -285,6 +277,8 @@ function Column({
   seed,
 }: {
   project: Project;
+  /** The column's place on the board, for the arrow keys' focus movement. */
+  columnIndex: number;
   status: TaskStatus;
   title: string;
   filters: BoardFilters;
@@ -370,7 +364,13 @@ function Column({
                     ref={virtualizer.measureElement}
                     style={{ transform: `translateY(${item.start}px)` }}
                   >
-                    <SortableCard task={task} lookups={lookups} disabled={!canEdit} />
+                    <SortableCard
+                      task={task}
+                      lookups={lookups}
+                      disabled={!canEdit}
+                      column={columnIndex}
+                      index={item.index}
+                    />
                   </div>
                 );
               })}
@@ -391,14 +391,36 @@ const emptyText = (status: TaskStatus) =>
       ? 'Finished work lands here.'
       : 'Drag a card here.';
 
-function SortableCard({ task, lookups, disabled }: { task: Task; lookups: CardLookups; disabled: boolean }) {
+function SortableCard({
+  task,
+  lookups,
+  disabled,
+  column,
+  index,
+}: {
+  task: Task;
+  lookups: CardLookups;
+  disabled: boolean;
+  column: number;
+  index: number;
+}) {
   const navigate = useNavigate();
-  const { setNodeRef, setActivatorNodeRef, listeners, attributes, transform, transition, isDragging } =
-    useSortable({
-      id: task.id,
-      data: { status: task.status },
-      disabled,
-    });
+  const {
+    setNodeRef,
+    setActivatorNodeRef,
+    listeners,
+    attributes,
+    transform,
+    transition,
+    isDragging,
+    active,
+  } = useSortable({
+    id: task.id,
+    data: { status: task.status },
+    disabled,
+  });
+  const open = () => navigate(`/p/${lookups.projectKey}/${task.key}`);
+  const { onKeyDown: dragKeyDown, ...pointerListeners } = listeners ?? {};
   return (
     <Card
       task={task}
@@ -412,11 +434,15 @@ function SortableCard({ task, lookups, disabled }: { task: Task; lookups: CardLo
       tabIndex={0}
       aria-roledescription="draggable task"
       aria-describedby={attributes['aria-describedby']}
+      data-card-id={task.id}
+      data-column={column}
+      data-index={index}
       onClick={(event) => {
         if ((event.target as HTMLElement).closest('a')) return;
-        navigate(`/p/${lookups.projectKey}/${task.key}`);
+        open();
       }}
-      {...listeners}
+      {...pointerListeners}
+      onKeyDown={cardKeyDown({ dragging: Boolean(active), open, container: '.board', dragKeyDown })}
     />
   );
 }

@@ -15,6 +15,7 @@ const TaskDetail = lazy(() => import('../task/TaskDetail.tsx').then((m) => ({ de
 const ListView = lazy(() => import('./ListView.tsx').then((m) => ({ default: m.ListView })));
 const SprintsView = lazy(() => import('./SprintsView.tsx').then((m) => ({ default: m.SprintsView })));
 const CalendarView = lazy(() => import('./CalendarView.tsx').then((m) => ({ default: m.CalendarView })));
+const LabelsDialog = lazy(() => import('./LabelsDialog.tsx').then((m) => ({ default: m.LabelsDialog })));
 
 export type View = 'board' | 'list' | 'calendar' | 'sprints';
 
@@ -28,6 +29,7 @@ export function BoardPage({ view }: { view: View }) {
   const { data: members } = useMembers(workspaceId);
   const { data: labels } = useLabels(workspaceId);
   const [help, setHelp] = useState(false);
+  const [managingLabels, setManagingLabels] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const navigate = useNavigate();
   useEffect(() => {
@@ -108,6 +110,7 @@ export function BoardPage({ view }: { view: View }) {
           lookups={lookups}
           projectId={p.id}
           onHelp={() => setHelp(true)}
+          onLabels={canEdit ? () => setManagingLabels(true) : undefined}
         />
       </div>
       <Suspense fallback={<Spinner />}>
@@ -131,6 +134,11 @@ export function BoardPage({ view }: { view: View }) {
         </Suspense>
       )}
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {managingLabels && (
+        <Suspense fallback={null}>
+          <LabelsDialog workspaceId={p.workspaceId} onClose={() => setManagingLabels(false)} />
+        </Suspense>
+      )}
     </section>
   );
 }
@@ -170,12 +178,15 @@ function FilterBar({
   lookups,
   projectId,
   onHelp,
+  onLabels,
 }: {
   filters: BoardFilters;
   onChange: (f: BoardFilters) => void;
   lookups: CardLookups;
   projectId: string;
   onHelp: () => void;
+  /** Opens the label manager (absent for a person who cannot change labels). */
+  onLabels?: () => void;
 }) {
   // Sprints are fetched when the sprint filter is first used (or set by the URL): one request less per board.
   const [wantSprints, setWantSprints] = useState(!!filters.sprint);
@@ -241,6 +252,11 @@ function FilterBar({
           Clear filters
         </button>
       )}
+      {onLabels && (
+        <button type="button" className="small" onClick={onLabels}>
+          Manage labels
+        </button>
+      )}
       <button type="button" className="small icon" aria-label="Keyboard shortcuts" onClick={onHelp}>
         ?
       </button>
@@ -267,11 +283,25 @@ function ShortcutHelp({ onClose }: { onClose: () => void }) {
         <dt>
           <kbd>Tab</kbd>
         </dt>
-        <dd>Move focus between cards</dd>
+        <dd>Move focus to the board, then between a card and its link</dd>
+        <dt>
+          <kbd>Arrow keys</kbd>
+        </dt>
+        <dd>
+          Move focus between cards: up and down within a column, left and right to the nearest card of the
+          next column
+        </dd>
+        <dt>
+          <kbd>Enter</kbd>
+        </dt>
+        <dd>Open the focused card</dd>
         <dt>
           <kbd>Space</kbd> then arrows
         </dt>
-        <dd>Pick up a focused card, move it, Space again to drop (Escape cancels)</dd>
+        <dd>
+          Pick up a focused card, move it, Space again to drop (Escape cancels). Works the same on the sprint
+          plan (backlog ⇄ sprint) and the calendar (arrows move a day or a week)
+        </dd>
         <dt>
           <kbd>Esc</kbd>
         </dt>

@@ -1,16 +1,30 @@
 import { useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  closestCenter,
+  DndContext,
+  DragOverlay,
+  pointerWithin,
+  useDraggable,
+  useDroppable,
+  type Announcements,
+  type CollisionDetection,
+  type DragEndEvent,
+} from '@dnd-kit/core';
 import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Task } from '../../../shared/schemas/tasks.ts';
-import { api, describeError, type Page } from '../lib/api.ts';
+import { api, type Page } from '../lib/api.ts';
 import { keys } from '../lib/data.ts';
 import { useToasts } from '../lib/toasts.tsx';
 import { Spinner } from '../lib/ui.tsx';
 import { applyTaskToBoard } from './Board.tsx';
 import { isOverdue } from './board-logic.ts';
 import type { CardLookups } from './Card.tsx';
+import { dropFailureMessage } from './drop-feedback.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
+import { jumpToDroppable } from './keyboard.ts';
+import { cardKeyDown, useTaskSensors } from './dnd.ts';
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -30,7 +44,34 @@ export function monthGrid(year: number, month: number): string[] {
   return days;
 }
 
-/** Tasks by due date; drag a task to another day to reschedule it (or use the task panel's date field). */
+export const dayDroppableId = (day: string) => `day:${day}`;
+/** The day (YYYY-MM-DD) a drop target of the calendar stands for. */
+export const dayOfDroppable = (id: string): string | undefined =>
+  id.startsWith('day:') ? id.slice('day:'.length) : undefined;
+
+/** A day as a person reads it ("Wednesday, March 11, 2026" in their locale). */
+const longDate = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, {
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    timeZone: 'UTC',
+  });
+
+/** The pointer's day for a mouse or a finger; the day nearest the dragged task's centre for the keyboard. */
+const dayCollision: CollisionDetection = (args) => {
+  if (args.pointerCoordinates) {
+    const hits = pointerWithin(args);
+    if (hits.length) return hits;
+  }
+  return closestCenter(args);
+};
+
+/**
+ * Tasks by due date. Drag a task to another day to reschedule it, with the mouse, a finger (press and hold) or
+ * the keyboard (Space, arrows: a day left or right, a week up or down, Space); or use the task panel's date field.
+ */
 export function CalendarView({
   project,
   filters,
@@ -91,8 +132,34 @@ export function CalendarView({
       toasts.show(`${saved.key} is now due ${dueDate}`);
     } catch (error) {
       client.setQueryData<Task[]>(queryKey, (all = []) => all.map((t) => (t.id === taskId ? task : t)));
-      toasts.error(`${task.key} was not rescheduled: ${describeError(error)}`);
+      const { message, conflict } = dropFailureMessage(task.key, error, {
+        action: 'rescheduled',
+        view: 'calendar',
+      });
+      toasts.error(message);
+      if (conflict) void client.invalidateQueries({ queryKey: ['calendar', project.id] });
     }
+  };
+
+  const [active, setActive] = useState<Task | null>(null);
+  const sensors = useTaskSensors(jumpToDroppable);
+  const findTask = (id: string | number) => data?.find((t) => t.id === id);
+  const onDragEnd = (event: DragEndEvent) => {
+    setActive(null);
+    const day = event.over ? dayOfDroppable(String(event.over.id)) : undefined;
+    if (day) void reschedule(String(event.active.id), day);
+  };
+  const titleOf = (id: string | number) => findTask(id)?.title ?? 'the task';
+  const dayName = (id: string | number | undefined) => {
+    const day = id === undefined ? undefined : dayOfDroppable(String(id));
+    return day ? longDate(day) : 'no day';
+  };
+  const announcements: Announcements = {
+    onDragStart: ({ active: a }) =>
+      `Picked up ${titleOf(a.id)}. The arrow keys move it a day left or right and a week up or down, space drops it.`,
+    onDragOver: ({ active: a, over }) => `${titleOf(a.id)} is over ${dayName(over?.id)}.`,
+    onDragEnd: ({ active: a, over }) => `${titleOf(a.id)} dropped on ${dayName(over?.id)}.`,
+    onDragCancel: ({ active: a }) => `Rescheduling ${titleOf(a.id)} was cancelled.`,
   };
 
   const title = new Date(Date.UTC(month.year, month.month, 1)).toLocaleDateString(undefined, {
@@ -119,42 +186,119 @@ export function CalendarView({
       {isPending ? (
         <Spinner />
       ) : (
-        <ol className="calendar-grid">
-          {days.map((day) => {
-            const inMonth = Number(day.slice(5, 7)) - 1 === month.month;
-            return (
-              <li
+        <DndContext
+          sensors={sensors}
+          collisionDetection={dayCollision}
+          onDragStart={(event) => setActive(findTask(event.active.id) ?? null)}
+          onDragEnd={onDragEnd}
+          onDragCancel={() => setActive(null)}
+          accessibility={{
+            announcements,
+            screenReaderInstructions: {
+              draggable:
+                'Enter opens the task. To reschedule it, press space, use the arrow keys to choose a day, then space to drop it or escape to cancel.',
+            },
+          }}
+        >
+          <ol className={`calendar-grid${active ? ' is-dragging' : ''}`}>
+            {days.map((day) => (
+              <DayCell
                 key={day}
-                className={`calendar-day${inMonth ? '' : ' other-month'}${day === lookups.today ? ' today' : ''}`}
-                onDragOver={(e) => canEdit && e.preventDefault()}
-                onDrop={(e) => {
-                  e.preventDefault();
-                  const id = e.dataTransfer.getData('text/x-teamflow-task');
-                  if (id) void reschedule(id, day);
-                }}
-              >
-                <span className="day-number">
-                  <time dateTime={day}>{Number(day.slice(8))}</time>
-                </span>
-                <ul>
-                  {(byDay.get(day) ?? []).map((t) => (
-                    <li
-                      key={t.id}
-                      draggable={canEdit}
-                      onDragStart={(e) => e.dataTransfer.setData('text/x-teamflow-task', t.id)}
-                      className={isOverdue(t, lookups.today) ? 'cal-task overdue' : 'cal-task'}
-                    >
-                      <Link to={`/p/${project.key}/${t.key}`} draggable={false}>
-                        {t.key} {t.title}
-                      </Link>
-                    </li>
-                  ))}
-                </ul>
-              </li>
-            );
-          })}
-        </ol>
+                day={day}
+                inMonth={Number(day.slice(5, 7)) - 1 === month.month}
+                tasks={byDay.get(day) ?? []}
+                project={project}
+                lookups={lookups}
+                canEdit={canEdit}
+              />
+            ))}
+          </ol>
+          <DragOverlay>
+            {active ? (
+              <div className="cal-task is-overlay" aria-hidden="true">
+                {active.key} {active.title}
+              </div>
+            ) : null}
+          </DragOverlay>
+        </DndContext>
       )}
     </div>
+  );
+}
+
+function DayCell({
+  day,
+  inMonth,
+  tasks,
+  project,
+  lookups,
+  canEdit,
+}: {
+  day: string;
+  inMonth: boolean;
+  tasks: Task[];
+  project: Project;
+  lookups: CardLookups;
+  canEdit: boolean;
+}) {
+  const { setNodeRef, isOver } = useDroppable({ id: dayDroppableId(day), disabled: !canEdit });
+  return (
+    <li
+      ref={setNodeRef}
+      className={`calendar-day${inMonth ? '' : ' other-month'}${day === lookups.today ? ' today' : ''}${isOver ? ' is-over' : ''}`}
+    >
+      <span className="day-number">
+        <time dateTime={day}>{Number(day.slice(8))}</time>
+      </span>
+      <ul aria-label={`Due ${longDate(day)}`}>
+        {tasks.map((t) => (
+          <CalendarTask key={t.id} task={t} project={project} lookups={lookups} canEdit={canEdit} />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+function CalendarTask({
+  task,
+  project,
+  lookups,
+  canEdit,
+}: {
+  task: Task;
+  project: Project;
+  lookups: CardLookups;
+  canEdit: boolean;
+}) {
+  const navigate = useNavigate();
+  const { setNodeRef, listeners, attributes, isDragging, active } = useDraggable({
+    id: task.id,
+    disabled: !canEdit,
+  });
+  const { onKeyDown: dragKeyDown, ...pointerListeners } = (canEdit && listeners) || {};
+  const titleId = `cal-title-${task.id}`;
+  const classes = ['cal-task'];
+  if (isOverdue(task, lookups.today)) classes.push('overdue');
+  if (canEdit) classes.push('draggable');
+  if (isDragging) classes.push('is-dragging');
+  return (
+    <li
+      ref={setNodeRef}
+      className={classes.join(' ')}
+      aria-labelledby={titleId}
+      tabIndex={canEdit ? 0 : undefined}
+      aria-roledescription={canEdit ? 'draggable task' : undefined}
+      aria-describedby={canEdit ? attributes['aria-describedby'] : undefined}
+      {...pointerListeners}
+      onKeyDown={cardKeyDown({
+        dragging: Boolean(active),
+        open: () => navigate(`/p/${project.key}/${task.key}`),
+        dragKeyDown,
+      })}
+    >
+      <Link to={`/p/${project.key}/${task.key}`} draggable={false}>
+        {task.key} <span id={titleId}>{task.title}</span>
+      </Link>
+    </li>
   );
 }

@@ -1,6 +1,7 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useInfiniteQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Task } from '../../../shared/schemas/tasks.ts';
 import { api, describeError, type Page } from '../lib/api.ts';
@@ -10,6 +11,14 @@ import type { CardLookups } from './Card.tsx';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
 import { sortTasks, type SortKey } from './sort.ts';
 
+/** Estimated height of a row (one line); rows are measured once shown. */
+const ROW_HEIGHT = 37;
+
+/**
+ * The project's tasks as a sortable table. Only the rows in view (and a few around) are in the DOM: spacer rows
+ * above and below keep the scroll height, and `aria-rowcount` / `aria-rowindex` tell assistive technology where
+ * a row sits in the whole table. Pages load as the table is scrolled towards its end.
+ */
 export function ListView({
   project,
   filters,
@@ -38,6 +47,21 @@ export function ListView({
       ),
     [query.data, filters, lookups.today, sort],
   );
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: tasks.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+    getItemKey: (index) => tasks[index]?.id ?? index,
+  });
+  const rows = virtualizer.getVirtualItems();
+  const lastIndex = rows.at(-1)?.index ?? -1;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && lastIndex >= tasks.length - 20) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage, lastIndex, tasks.length]);
+
   if (query.isPending) return <Spinner />;
   if (query.isError)
     return (
@@ -50,19 +74,24 @@ export function ListView({
       <button
         type="button"
         className="sort-button"
-        onClick={() => setSort({ key, dir: sort.key === key ? (-sort.dir as 1 | -1) : 1 })}
+        onClick={() => {
+          setSort({ key, dir: sort.key === key ? (-sort.dir as 1 | -1) : 1 });
+          virtualizer.scrollToOffset(0);
+        }}
       >
         {title}
         <span aria-hidden="true">{sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
       </button>
     </th>
   );
+  const before = rows[0]?.start ?? 0;
+  const after = Math.max(0, virtualizer.getTotalSize() - (rows.at(-1)?.end ?? 0));
   return (
     <div className="list-view">
-      <div className="table-wrap">
-        <table className="task-table">
+      <div className="table-wrap list-scroll" ref={scrollRef}>
+        <table className="task-table" aria-rowcount={hasNextPage ? -1 : tasks.length + 1}>
           <thead>
-            <tr>
+            <tr aria-rowindex={1}>
               {header('key', 'Key')}
               {header('title', 'Title')}
               {header('status', 'Status')}
@@ -72,34 +101,55 @@ export function ListView({
             </tr>
           </thead>
           <tbody>
-            {tasks.map((t) => (
-              <tr key={t.id}>
-                <td className="card-key">{t.key}</td>
-                <td>
-                  <Link to={`/p/${project.key}/${t.key}`}>{t.title}</Link>
-                </td>
-                <td>{STATUS_TITLES[t.status]}</td>
-                <td>{PRIORITY_TITLES[t.priority]}</td>
-                <td className={isOverdue(t, lookups.today) ? 'overdue' : undefined}>{t.dueDate ?? ''}</td>
-                <td>
-                  {t.assigneeIds
-                    .map((id) => lookups.members.get(id)?.name ?? '')
-                    .filter(Boolean)
-                    .join(', ')}
-                </td>
+            {before > 0 && (
+              <tr className="spacer-row" aria-hidden="true">
+                <td colSpan={COLUMN_COUNT} style={{ height: before }} />
               </tr>
-            ))}
+            )}
+            {rows.map((row) => {
+              const t = tasks[row.index]!;
+              return (
+                <tr
+                  key={row.key}
+                  data-index={row.index}
+                  ref={virtualizer.measureElement}
+                  aria-rowindex={row.index + 2}
+                >
+                  <td className="card-key">{t.key}</td>
+                  <td>
+                    <Link to={`/p/${project.key}/${t.key}`}>{t.title}</Link>
+                  </td>
+                  <td>{STATUS_TITLES[t.status]}</td>
+                  <td>{PRIORITY_TITLES[t.priority]}</td>
+                  <td className={isOverdue(t, lookups.today) ? 'overdue' : undefined}>{t.dueDate ?? ''}</td>
+                  <td>
+                    {t.assigneeIds
+                      .map((id) => lookups.members.get(id)?.name ?? '')
+                      .filter(Boolean)
+                      .join(', ')}
+                  </td>
+                </tr>
+              );
+            })}
+            {after > 0 && (
+              <tr className="spacer-row" aria-hidden="true">
+                <td colSpan={COLUMN_COUNT} style={{ height: after }} />
+              </tr>
+            )}
           </tbody>
         </table>
       </div>
       {tasks.length === 0 && (
         <p className="empty">No tasks match. Clear the filters or add tasks on the board.</p>
       )}
-      {query.hasNextPage && (
-        <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+      {isFetchingNextPage && <p className="muted loading-more">Loading more…</p>}
+      {hasNextPage && !isFetchingNextPage && (
+        <button type="button" onClick={() => void fetchNextPage()}>
           Load more tasks
         </button>
       )}
     </div>
   );
 }
+
+const COLUMN_COUNT = 6;

@@ -1,15 +1,47 @@
-import { useEffect, useRef, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  closestCenter,
+  DndContext,
+  DragOverlay,
+  pointerWithin,
+  useDraggable,
+  useDroppable,
+  type Announcements,
+  type CollisionDetection,
+  type DragEndEvent,
+} from '@dnd-kit/core';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Burndown, Sprint } from '../../../shared/schemas/sprints.ts';
+import type { Task } from '../../../shared/schemas/tasks.ts';
 import { api, describeError, type Page } from '../lib/api.ts';
+import { keys } from '../lib/data.ts';
 import { useToasts } from '../lib/toasts.tsx';
 import { Modal, Spinner } from '../lib/ui.tsx';
-import type { CardLookups } from './Card.tsx';
+import { applyTaskToBoard } from './Board.tsx';
+import { flatten, insertTask, removeTask, replaceTask, type ColumnData } from './board-logic.ts';
+import { Card, type CardLookups } from './Card.tsx';
+import { dropFailureMessage } from './drop-feedback.ts';
+import { jumpToDroppable } from './keyboard.ts';
+import { cardKeyDown, useTaskSensors } from './dnd.ts';
+import {
+  BACKLOG_DROPPABLE,
+  canPlan,
+  isBacklogTask,
+  planDrop,
+  planningSprint,
+  sprintDroppableId,
+  sprintOfDroppable,
+  totalPoints,
+} from './planning.ts';
 
-/** Sprints of a project: plan (create; tasks join a sprint from the task panel), start, complete, burndown. */
+/**
+ * Sprints of a project: create, plan (drag tasks from the backlog into the sprint and back), start, complete,
+ * burndown.
+ */
 export function SprintsView({
   project,
   lookups,
@@ -29,7 +61,7 @@ export function SprintsView({
   });
   const [creating, setCreating] = useState(false);
   const [selected, setSelected] = useState<string>();
-  const shown = data.find((s) => s.id === selected) ?? data.find((s) => s.status === 'active') ?? data[0];
+  const shown = data.find((s) => s.id === selected) ?? planningSprint(data) ?? data[0];
   const advance = useMutation({
     mutationFn: (sprint: Sprint) =>
       api<Sprint>(`/sprints/${sprint.id}`, {
@@ -44,6 +76,8 @@ export function SprintsView({
       );
       void client.invalidateQueries({ queryKey });
       void client.invalidateQueries({ queryKey: ['burndown', sprint.id] });
+      // Completing a sprint moves its unfinished tasks back to the backlog (or into the next sprint).
+      void client.invalidateQueries({ queryKey: ['plan', project.id] });
     },
     onError: (error) => toasts.error(describeError(error)),
   });
@@ -60,14 +94,19 @@ export function SprintsView({
       </div>
       {data.length === 0 ? (
         <p className="empty">
-          No sprints yet. A sprint is a time box: create one, put tasks in it from their panel (Sprint field),
-          then start it and follow its burndown.
+          No sprints yet. A sprint is a time box: create one, drag tasks into it from the backlog (or set
+          their Sprint field), then start it and follow its burndown.
         </p>
       ) : (
         <ul className="plain-list sprint-list">
           {data.map((s) => (
             <li key={s.id} className={s.id === shown?.id ? 'selected' : undefined}>
-              <button type="button" className="link-button" onClick={() => setSelected(s.id)}>
+              <button
+                type="button"
+                className="link-button"
+                aria-pressed={s.id === shown?.id}
+                onClick={() => setSelected(s.id)}
+              >
                 {s.name}
               </button>{' '}
               <span className="muted">
@@ -82,11 +121,274 @@ export function SprintsView({
           ))}
         </ul>
       )}
+      {shown && <SprintPlan project={project} sprint={shown} lookups={lookups} canEdit={canEdit} />}
       {shown && <BurndownChart sprint={shown} />}
       {creating && (
         <NewSprintDialog project={project} today={lookups.today} onClose={() => setCreating(false)} />
       )}
     </div>
+  );
+}
+
+const PLAN_PAGE = 100;
+const planKey = (projectId: string, sprintId: string | null) =>
+  ['plan', projectId, sprintId ?? 'backlog'] as const;
+
+/** The pointer's list when there is a pointer (mouse, touch); the nearest list's centre for the keyboard. */
+const planCollision: CollisionDetection = (args) => {
+  if (args.pointerCoordinates) {
+    const hits = pointerWithin(args);
+    if (hits.length) return hits;
+  }
+  return closestCenter(args);
+};
+
+/** One list of the plan, page by page: the backlog (`sprintId=none`) or a sprint's tasks. */
+function usePlanList(project: Project, sprintId: string | null) {
+  return useInfiniteQuery({
+    queryKey: planKey(project.id, sprintId),
+    queryFn: ({ pageParam, signal }) =>
+      api<Page<Task>>(`/projects/${project.id}/tasks`, {
+        query: { sprintId: sprintId ?? 'none', limit: PLAN_PAGE, cursor: pageParam },
+        signal,
+      }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+/**
+ * The backlog beside the sprint: drag a task from one into the other with the mouse, a finger (press and hold)
+ * or the keyboard (Space, an arrow, Space). Each drop is one `PATCH { version, sprintId }`, shown at once and
+ * undone with a toast when the API refuses it.
+ */
+function SprintPlan({
+  project,
+  sprint,
+  lookups,
+  canEdit,
+}: {
+  project: Project;
+  sprint: Sprint;
+  lookups: CardLookups;
+  canEdit: boolean;
+}) {
+  const client = useQueryClient();
+  const toasts = useToasts();
+  const plannable = canPlan(sprint);
+  const backlog = usePlanList(project, null);
+  const planned = usePlanList(project, sprint.id);
+  const backlogTasks = useMemo(() => flatten(backlog.data).filter(isBacklogTask), [backlog.data]);
+  const sprintTasks = useMemo(() => flatten(planned.data).filter((t) => !t.deletedAt), [planned.data]);
+  const [active, setActive] = useState<Task | null>(null);
+  const sensors = useTaskSensors(jumpToDroppable);
+  const findTask = (id: string | number) =>
+    backlogTasks.find((t) => t.id === id) ?? sprintTasks.find((t) => t.id === id);
+
+  const drop = async (task: Task, overId: string) => {
+    const change = planDrop(task, overId);
+    if (!change) return;
+    const fromKey = planKey(project.id, task.sprintId);
+    const toKey = planKey(project.id, change.sprintId);
+    await client.cancelQueries({ queryKey: ['plan', project.id] });
+    const snapshot = [fromKey, toKey].map((key) => [key, client.getQueryData<ColumnData>(key)] as const);
+    const moved = { ...task, sprintId: change.sprintId };
+    client.setQueryData<ColumnData>(fromKey, (data) => data && removeTask(data, task.id));
+    client.setQueryData<ColumnData>(toKey, (data) =>
+      insertTask(data ?? { pages: [], pageParams: [] }, 0, moved),
+    );
+    try {
+      const saved = await api<Task>(`/tasks/${task.id}`, {
+        method: 'PATCH',
+        body: { version: task.version, sprintId: change.sprintId },
+      });
+      client.setQueryData<ColumnData>(toKey, (data) => data && replaceTask(data, saved));
+      client.setQueryData(keys.task(saved.id), saved);
+      applyTaskToBoard(client, saved);
+      for (const id of [task.sprintId, change.sprintId])
+        if (id) void client.invalidateQueries({ queryKey: ['burndown', id] });
+    } catch (error) {
+      for (const [key, data] of snapshot) client.setQueryData(key, data);
+      const { message, conflict } = dropFailureMessage(task.key, error, { view: 'sprint plan' });
+      toasts.error(message);
+      if (conflict) void client.invalidateQueries({ queryKey: ['plan', project.id] });
+    }
+  };
+
+  const onDragEnd = (event: DragEndEvent) => {
+    setActive(null);
+    const task = findTask(event.active.id);
+    if (task && event.over) void drop(task, String(event.over.id));
+  };
+  const titleOf = (id: string | number) => findTask(id)?.title ?? 'the task';
+  const listName = (id: string | number | undefined) => {
+    const sprintId = id === undefined ? undefined : sprintOfDroppable(String(id));
+    return sprintId === undefined ? 'no list' : sprintId === null ? 'the backlog' : sprint.name;
+  };
+  const announcements: Announcements = {
+    onDragStart: ({ active: a }) =>
+      `Picked up ${titleOf(a.id)}. Use the arrow keys to move it to the other list, space to drop.`,
+    onDragOver: ({ active: a, over }) => `${titleOf(a.id)} is over ${listName(over?.id)}.`,
+    onDragEnd: ({ active: a, over }) => `${titleOf(a.id)} dropped in ${listName(over?.id)}.`,
+    onDragCancel: ({ active: a }) => `Moving ${titleOf(a.id)} was cancelled.`,
+  };
+  const editable = canEdit && plannable;
+
+  return (
+    <DndContext
+      sensors={sensors}
+      collisionDetection={planCollision}
+      onDragStart={(event) => setActive(findTask(event.active.id) ?? null)}
+      onDragEnd={onDragEnd}
+      onDragCancel={() => setActive(null)}
+      accessibility={{
+        announcements,
+        screenReaderInstructions: {
+          draggable:
+            'To move a task between the backlog and the sprint, press space, use the arrow keys, then space to drop it or escape to cancel.',
+        },
+      }}
+    >
+      <div className={`plan${active ? ' is-dragging' : ''}`}>
+        {plannable && (
+          <PlanList
+            id={BACKLOG_DROPPABLE}
+            column={0}
+            title="Backlog"
+            hint="Tasks in no sprint that are not done"
+            query={backlog}
+            tasks={backlogTasks}
+            lookups={lookups}
+            editable={editable}
+            empty="The backlog is empty: every open task is in a sprint."
+          />
+        )}
+        <PlanList
+          id={sprintDroppableId(sprint.id)}
+          column={1}
+          title={sprint.name}
+          hint={`${sprint.status}, ${sprint.startDate} → ${sprint.endDate}`}
+          query={planned}
+          tasks={sprintTasks}
+          lookups={lookups}
+          editable={editable}
+          empty={editable ? 'No tasks yet: drag tasks here from the backlog.' : 'No tasks in this sprint.'}
+        />
+      </div>
+      <DragOverlay>{active ? <Card task={active} lookups={lookups} overlay /> : null}</DragOverlay>
+    </DndContext>
+  );
+}
+
+function PlanList({
+  id,
+  column,
+  title,
+  hint,
+  query,
+  tasks,
+  lookups,
+  editable,
+  empty,
+}: {
+  id: string;
+  column: number;
+  title: string;
+  hint: string;
+  query: ReturnType<typeof usePlanList>;
+  tasks: Task[];
+  lookups: CardLookups;
+  editable: boolean;
+  empty: string;
+}) {
+  const { setNodeRef, isOver } = useDroppable({ id, disabled: !editable });
+  const headingId = `${id}-heading`;
+  const points = totalPoints(tasks);
+  return (
+    <section aria-labelledby={headingId} className={`plan-list${isOver ? ' is-over' : ''}`} ref={setNodeRef}>
+      <header className="column-header">
+        <h3 id={headingId}>{title}</h3>
+        <span className="count">
+          {tasks.length}
+          {query.hasNextPage ? '+' : ''} tasks · {points} points
+        </span>
+      </header>
+      <p className="muted plan-hint">{hint}</p>
+      <div className="plan-scroll">
+        {query.isPending ? (
+          <Spinner label={`Loading ${title}`} />
+        ) : query.isError ? (
+          <div role="alert" className="error-state">
+            <p>{describeError(query.error)}</p>
+            <button type="button" onClick={() => void query.refetch()}>
+              Retry
+            </button>
+          </div>
+        ) : tasks.length === 0 ? (
+          <p className="column-empty">{empty}</p>
+        ) : (
+          tasks.map((task, index) => (
+            <PlanCard
+              key={task.id}
+              task={task}
+              lookups={lookups}
+              disabled={!editable}
+              column={column}
+              index={index}
+            />
+          ))
+        )}
+        {query.hasNextPage && (
+          <button
+            type="button"
+            className="small"
+            onClick={() => void query.fetchNextPage()}
+            disabled={query.isFetchingNextPage}
+          >
+            Load more of {title}
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function PlanCard({
+  task,
+  lookups,
+  disabled,
+  column,
+  index,
+}: {
+  task: Task;
+  lookups: CardLookups;
+  disabled: boolean;
+  column: number;
+  index: number;
+}) {
+  const navigate = useNavigate();
+  const { setNodeRef, listeners, attributes, isDragging, active } = useDraggable({ id: task.id, disabled });
+  const open = () => navigate(`/p/${lookups.projectKey}/${task.key}`);
+  const { onKeyDown: dragKeyDown, ...pointerListeners } = listeners ?? {};
+  return (
+    <Card
+      task={task}
+      lookups={lookups}
+      cardRef={setNodeRef}
+      dragging={isDragging}
+      tabIndex={0}
+      aria-roledescription={disabled ? undefined : 'draggable task'}
+      aria-describedby={disabled ? undefined : attributes['aria-describedby']}
+      data-card-id={task.id}
+      data-column={column}
+      data-index={index}
+      onClick={(event) => {
+        if ((event.target as HTMLElement).closest('a')) return;
+        open();
+      }}
+      {...pointerListeners}
+      onKeyDown={cardKeyDown({ dragging: Boolean(active), open, container: '.plan', dragKeyDown })}
+    />
   );
 }
 

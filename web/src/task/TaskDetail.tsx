@@ -721,6 +721,31 @@ function Comments({ task, canEdit, lookups }: { task: Task; canEdit: boolean; lo
     },
     onError: (error) => toasts.error(`Comment not posted: ${describeError(error)}`),
   });
+  const [editing, setEditing] = useState<string | null>(null);
+  const [draft, setDraft] = useState('');
+  const edit = useMutation({
+    mutationFn: (c: Comment) =>
+      api<Comment>(`/comments/${c.id}`, {
+        method: 'PATCH',
+        body: { version: c.version, body: draft.trim() },
+      }),
+    onSuccess: (saved) => {
+      setEditing(null);
+      client.setQueryData<Comment[]>(queryKey, (all = []) => all.map((x) => (x.id === saved.id ? saved : x)));
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.isVersionConflict) {
+        // The comment changed elsewhere: show the stored one, keep the draft open to re-apply.
+        if (error.current) {
+          const current = error.current as Comment;
+          client.setQueryData<Comment[]>(queryKey, (all = []) =>
+            all.map((x) => (x.id === current.id ? current : x)),
+          );
+        } else void client.invalidateQueries({ queryKey });
+        toasts.error('This comment was changed meanwhile: check it, then save your edit again.');
+      } else toasts.error(`Comment not saved: ${describeError(error)}`);
+    },
+  });
   const remove = useMutation({
     mutationFn: (c: Comment) => api(`/comments/${c.id}`, { method: 'DELETE', query: { version: c.version } }),
     onSuccess: (_, c) =>
@@ -743,13 +768,68 @@ function Comments({ task, canEdit, lookups }: { task: Task; canEdit: boolean; lo
                   {new Date(c.createdAt).toLocaleString()}
                 </time>
                 {c.editedAt && <span className="muted">(edited)</span>}
-                {c.authorId === user?.id && (
-                  <button type="button" className="small link-button" onClick={() => remove.mutate(c)}>
-                    Delete comment
-                  </button>
+                {c.authorId === user?.id && editing !== c.id && (
+                  <>
+                    {canEdit && (
+                      <button
+                        type="button"
+                        className="small link-button"
+                        onClick={() => {
+                          setEditing(c.id);
+                          setDraft(c.body);
+                        }}
+                      >
+                        Edit comment
+                      </button>
+                    )}
+                    <button type="button" className="small link-button" onClick={() => remove.mutate(c)}>
+                      Delete comment
+                    </button>
+                  </>
                 )}
               </div>
-              <Markdown text={c.body} />
+              {editing === c.id ? (
+                <form
+                  className="stack"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    if (draft.trim()) edit.mutate(c);
+                  }}
+                >
+                  <label>
+                    <span className="visually-hidden">Edit your comment</span>
+                    <textarea
+                      rows={3}
+                      maxLength={10_000}
+                      value={draft}
+                      autoFocus
+                      onChange={(e) => setDraft(e.target.value)}
+                      onKeyDown={(e) => {
+                        if (e.key === 'Escape') {
+                          // Escape leaves the edit, not the task panel.
+                          e.preventDefault();
+                          e.stopPropagation();
+                          setEditing(null);
+                        }
+                      }}
+                    />
+                  </label>
+                  <div className="row">
+                    <button type="button" className="small" onClick={() => setEditing(null)}>
+                      Cancel
+                    </button>
+                    <button
+                      type="submit"
+                      className="small primary"
+                      disabled={edit.isPending || !draft.trim() || draft.trim() === c.body}
+                    >
+                      Save comment
+                    </button>
+                  </div>
+                </form>
+              ) : (
+                <Markdown text={c.body} />
+              )}
             </li>
           );
         })}
