@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createCommentSchema, deleteCommentQuerySchema, patchCommentSchema } from '#shared/schemas/comments';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { patchMeSchema } from '#shared/schemas/me';
 import { myTasksQuerySchema } from '#shared/schemas/tasks';
 import { config } from '#functions/lib/config';

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { ConflictError, RateLimitedError, VersionConflictError } from './errors.ts';
 import { httpFunction, MAX_BODY_BYTES, ok, requireCaller, type HttpEvent, type HttpResult } from './http.ts';
 import { parseInput } from './validation.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const context = { awsRequestId: 'aws-1', functionName: 'f', getRemainingTimeInMillis: () => 1000 } as Context;
 

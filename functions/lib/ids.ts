@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Ids are opaque to clients. Workspaces have plain ULIDs; everything inside a workspace has

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 
 /** `?limit=` (1..100, default 50) and `?cursor=` of every list (../shared/API.md, "Lists"). */

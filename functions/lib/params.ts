@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { childIdSchema, workspaceIdSchema } from './ids.ts';
 import { pageQuerySchema } from './pagination.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { patchMeSchema } from '#shared/schemas/me';
 import { ValidationError } from './errors.ts';
 import { parseInput } from './validation.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** IANA time zone names the runtime knows (e.g. "Europe/Berlin"). */
 export const timeZoneSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Projects and labels (../shared/API.md, "Projects" and "Subtasks, comments, labels"): the request schemas the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Frames a client sends over the WebSocket (../shared/API.md, "WebSocket"). */
 export const clientFrameSchema = z.discriminatedUnion('action', [
