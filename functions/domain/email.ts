@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A message on the email queue: one email to one person, already rendered. */
 export const emailMessageSchema = z.strictObject({
@@ -12,7 +12,7 @@ export const emailMessageSchema = z.strictObject({
 
 export type EmailMessage = z.infer<typeof emailMessageSchema>;
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function welcomeEmail(person: { email: string; name: string }, webUrl: string): EmailMessage {

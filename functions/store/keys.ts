@@ -22,10 +22,24 @@ export const ItemType = {
   Comment: 'COMMENT',
   Sprint: 'SPRINT',
   Goal: 'GOAL',
+  Reminder: 'REMINDER',
 } as const;
 
 /** GSI2 sort key of an assignment without a due date: after every dated one. */
 export const NO_DUE_DATE = '9999-12-31';
+
+/**
+ * Partitions a day of the daily indexes (assignments due on a date, tasks deleted on a date) is spread over, so
+ * no single index partition takes a whole day's writes; the daily run reads each of them.
+ */
+export const DAY_SHARDS = 4;
+
+/** The shard of an id (FNV-1a over its characters): stable, so an id's entries always share a partition. */
+export function shardOf(id: string, shards: number = DAY_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
+}
 
 export const keys = {
   user: (userId: string) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
@@ -83,6 +97,15 @@ export const keys = {
     GSI1SK: deletedAt,
   }),
   deletedOf: (projectId: string) => `PROJECT#${projectId}#DELETED`,
+  /**
+   * GSI2 on deleted task items (GSI2 is free on them: the sprint key is only on live tasks): the tasks deleted on
+   * a day across the whole table, so the daily run finds those past the restore window without a Scan.
+   */
+  taskDeletedOnDay: (deletedAt: string, taskId: string) => ({
+    GSI2PK: `DELETED#${deletedAt.slice(0, 10)}#${shardOf(taskId)}`,
+    GSI2SK: `${deletedAt}#${taskId}`,
+  }),
+  deletedOnDayShard: (day: string, shard: number) => `DELETED#${day}#${shard}`,
   /** A change of a task, stored with it (task history) and indexed by project (project history, changes since). */
   taskActivity: (taskId: string, activityId: string) => ({ PK: `TASK#${taskId}`, SK: `ACT#${activityId}` }),
   activityPrefix: 'ACT#',
@@ -109,6 +132,18 @@ export const keys = {
     GSI2SK: `${dueDate ?? NO_DUE_DATE}#${taskId}`,
   }),
   assignedOf: (userId: string) => `USER#${userId}#ASSIGNED`,
+  /**
+   * GSI1 on assignment items, sparse: only an open assignment (not done, not archived) with a due date, so the
+   * daily run reads "assignments due on D" without a Scan. Sharded by user, so one user's entries of a day
+   * are one contiguous run of one partition.
+   */
+  dueOn: (dueDate: string, userId: string, taskId: string) => ({
+    GSI1PK: `DUE#${dueDate}#${shardOf(userId)}`,
+    GSI1SK: `${userId}#${taskId}`,
+  }),
+  dueOnShard: (dueDate: string, shard: number) => `DUE#${dueDate}#${shard}`,
+  /** Marker: the due-date digest for `dueDate` went to this user (claimed before sending; ttl a few days). */
+  reminder: (userId: string, dueDate: string) => ({ PK: `USER#${userId}`, SK: `REMINDER#${dueDate}` }),
   /** GSI3: a workspace's live tasks, most recently updated first (workspace search, label clean-up). */
   taskInWorkspace: (workspaceId: string, updatedAt: string, taskId: string) => ({
     GSI3PK: `WS#${workspaceId}#TASKS`,

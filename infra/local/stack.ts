@@ -5,7 +5,13 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  ScheduledEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import type { WebConfig } from '#shared/config';
 import { createIdTokenVerifier } from '#functions/lib/jwt';
 import { functions, type FunctionName } from '../functions.ts';
@@ -22,6 +28,7 @@ import { cacheVerifiedTokens } from './gateway/token-cache.ts';
 import { startWebSocketApi } from './gateway/websocket-api.ts';
 import { assertPortsFree } from './ports.ts';
 import { SqsPoller } from './pollers/sqs-poller.ts';
+import { LocalScheduler } from './scheduler.ts';
 import { StreamPoller } from './pollers/stream-poller.ts';
 import { LOCAL_CREDENTIALS, sqsEndpoint, url, type LocalSettings } from './settings.ts';
 import { startWeb } from './web.ts';
@@ -32,6 +39,8 @@ export interface LocalOutputs extends WebConfig {
   mailUrl: string;
   local: {
     gatewayUrl: string;
+    /** The Lambda Invoke API (`POST /2015-03-31/functions/<name>/invocations`): runs any function on demand. */
+    lambdaUrl: string;
     websocketManagementEndpoint: string;
     jwtIssuer: string;
     confirmationCode: string;
@@ -213,6 +222,18 @@ export async function startLocalStack(
         await poller.start();
         stops.push(() => poller.stop());
       }
+      if ('schedule' in definition) {
+        // EventBridge's part: the function runs at the times of its schedule (UTC) while the stack is up.
+        const scheduler = new LocalScheduler({
+          ruleName: runtime.physicalName(name),
+          schedule: definition.schedule,
+          region: settings.region,
+          invoke: (event: ScheduledEvent) => runtime.invoke(name, event),
+          logger: (line) => log(`[schedule] ${line}`),
+        });
+        scheduler.start();
+        stops.push(() => scheduler.stop());
+      }
     }
 
     if (settings.web) {
@@ -226,6 +247,7 @@ export async function startLocalStack(
       mailUrl: url(settings, 'ses'),
       local: {
         gatewayUrl: url(settings, 'api'),
+        lambdaUrl: url(settings, 'lambda'),
         websocketManagementEndpoint: `${url(settings, 'websocket')}/${settings.stage}`,
         jwtIssuer: issuer,
         confirmationCode: settings.confirmationCode,

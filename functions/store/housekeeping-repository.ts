@@ -1,0 +1,45 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HousekeepingRepository } from '#functions/domain/housekeeping';
+import type { TaskRecord } from '#functions/domain/tasks';
+import { DynamoCleanupRepository } from './cleanup-repository.ts';
+import { queryPages } from './dynamo.ts';
+import { DAY_SHARDS, ItemType, keys } from './keys.ts';
+import { toTask } from './task-repository.ts';
+
+/** Tasks a purge page takes (one unit of work: each task's whole partition). */
+const PURGE_PAGE = 25;
+
+/**
+ * The housekeeping's reads (GSI2 `DELETED#<day>#<shard>` on deleted task items, see taskItem) and its deletes,
+ * which are the clean-up's own (`DynamoCleanupRepository.deleteTasks`, the path a deleted project's tasks take).
+ */
+export class DynamoHousekeepingRepository implements HousekeepingRepository {
+  private readonly cleanup: DynamoCleanupRepository;
+
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.cleanup = new DynamoCleanupRepository(ddb, tableName);
+  }
+
+  async *deletedOn(day: string): AsyncIterable<TaskRecord[]> {
+    for (let shard = 0; shard < DAY_SHARDS; shard++) {
+      const pages = queryPages(this.ddb, {
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.deletedOnDayShard(day, shard) },
+        Limit: PURGE_PAGE,
+      });
+      for await (const page of pages) {
+        const tasks = page.filter((item) => item.type === ItemType.Task).map(toTask);
+        if (tasks.length) yield tasks;
+      }
+    }
+  }
+
+  deleteTasks(taskIds: string[]): Promise<void> {
+    return this.cleanup.deleteTasks(taskIds);
+  }
+}
