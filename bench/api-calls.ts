@@ -233,7 +233,7 @@ export async function apiCalls(root: string): Promise<void> {
       o,
       steps,
       'GET /api/projects/{projectId}/changes',
-      `/projects/${project.id}/changes?since=2026-01-01T00:00:00Z`,
+      `/projects/${project.id}/changes?since=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`,
       as(owner),
     );
     await call(

@@ -325,6 +325,8 @@ describe('GET /api/projects/{projectId}/changes', () => {
       ['', 'since'],
       ['?since=yesterday', 'since'],
       [`?since=${encodeURIComponent(future)}&limit=501`, 'limit'],
+      // Deleted tasks (and their events) are purged after the 30-day restore window: older is "reload".
+      [`?since=${encodeURIComponent(new Date(Date.now() - 31 * 86_400_000).toISOString())}`, 'since'],
     ] as const) {
       const bad = await api(`/projects/${pid}/changes${query}`, { token: member.idToken });
       expect(bad.status).toBe(400);

@@ -303,7 +303,9 @@ const CASES: Record<string, Case> = {
   },
   'GET /api/projects/{projectId}/changes': {
     expect: anyMember,
-    request: async () => ({ path: `/projects/${projectId}/changes?since=2026-01-01T00:00:00Z` }),
+    request: async () => ({
+      path: `/projects/${projectId}/changes?since=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`,
+    }),
   },
   'GET /api/workspaces/{workspaceId}/search': {
     expect: anyMember,

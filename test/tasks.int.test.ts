@@ -532,7 +532,7 @@ describe('tasks', () => {
 
       // How many transaction attempts the creations took, from the stack's per-request log lines (only this
       // burst calls the tasks function meanwhile; the lines' routeKey is not reliable when requests overlap).
-      const attempts = fs
+      const logged = fs
         .readFileSync(logFile)
         .subarray(logStart)
         .toString('utf8')
@@ -541,14 +541,22 @@ describe('tasks', () => {
           (line) => line.includes('"function_name":"teamflow-local-tasks"') && line.includes('"request"'),
         )
         .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { dynamodbCalls: Record<string, number> })
-        .map((entry) => entry.dynamodbCalls.TransactWriteItems ?? 0)
-        .filter((n) => n > 0);
+        .filter((entry) => (entry.dynamodbCalls.TransactWriteItems ?? 0) > 0);
+      const attempts = logged.map((entry) => entry.dynamodbCalls.TransactWriteItems ?? 0);
+      // DynamoDB calls per creation by operation (the queue's reads and writes included).
+      const perCreate = new Map<string, number>();
+      for (const entry of logged)
+        for (const [op, n] of Object.entries(entry.dynamodbCalls))
+          perCreate.set(op, (perCreate.get(op) ?? 0) + n);
       const total = attempts.reduce((a, b) => a + b, 0);
       const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
       console.log(
         `200 concurrent creates: ${elapsed} ms (p50 ${latencies[100]} ms, max ${latencies[199]} ms); ` +
           `${total} transaction attempts over ${attempts.length} requests logged ` +
-          `(${total - attempts.length} retries, at most ${Math.max(0, ...attempts)} attempts for one request)`,
+          `(${total - attempts.length} retries, at most ${Math.max(0, ...attempts)} attempts for one request); ` +
+          `DynamoDB calls per create: ${[...perCreate]
+            .map(([op, n]) => `${op} ${(n / Math.max(1, logged.length)).toFixed(2)}`)
+            .join(', ')}`,
       );
     }, 90_000);
   });

@@ -12,15 +12,17 @@ import { AppError } from '#functions/lib/errors';
 import type { Page } from '#functions/lib/pagination';
 import {
   ACTIVITY_TEXT_MAX,
-  backoffMs,
   changesBetween,
   completedAtAfter,
-  MAX_CREATE_ATTEMPTS,
+  CREATE_BUDGET_MS,
+  pastLeft,
   placeRank,
+  queueWaitMs,
   rankTail,
   restorable,
   statusAt,
   statusIndex,
+  STALL_MS,
   TaskService,
   taskView,
   type ActivityRecord,
@@ -30,6 +32,7 @@ import {
   type ReadResult,
   type TaskRecord,
   type TaskRepository,
+  type TicketOutcome,
   type TaskWrite,
   type WriteOutcome,
 } from './tasks.ts';
@@ -222,21 +225,28 @@ describe('ranks', () => {
   });
 });
 
-describe('backoffMs', () => {
-  it('spreads over 2, 4, then 8 slots of three times the lost attempt, jittered from 0', () => {
-    const max = (attempt: number, attemptMs: number) => backoffMs(attempt, attemptMs, () => 0.999999);
-    expect(backoffMs(0, 20, () => 0)).toBe(0);
-    expect(max(0, 20)).toBe(119);
-    expect(max(1, 20)).toBe(239);
-    expect(max(2, 20)).toBe(479);
-    expect(max(30, 20)).toBe(479);
+describe('the creation queue', () => {
+  it("passes the turn over tickets given up right after it, never over the caller's own", () => {
+    expect(pastLeft(4, [5, 6, 8], 10)).toBe(6);
+    expect(pastLeft(4, [6], 10)).toBe(4);
+    expect(pastLeft(4, [5, 6, 7], 7)).toBe(6);
+    expect(pastLeft(0, [], 1)).toBe(0);
   });
 
-  it('follows the load: slow attempts wait longer (up to a cap), fast ones at least a 10 ms slot', () => {
-    const max = (attempt: number, attemptMs: number) => backoffMs(attempt, attemptMs, () => 0.999999);
-    expect(max(0, 500)).toBe(2_999);
-    expect(max(5, 5_000)).toBe(5_999);
-    expect(max(0, 0)).toBe(19);
+  it('sleeps until a little before the turn is due, then reads often; 5..1500 ms', () => {
+    const late = (places: number, turnMs: number, sinceMoveMs = 0) =>
+      queueWaitMs(places, turnMs, sinceMoveMs, () => 0.999999);
+    const early = (places: number, turnMs: number, sinceMoveMs = 0) =>
+      queueWaitMs(places, turnMs, sinceMoveMs, () => 0);
+    expect([early(4, 100), late(4, 100)]).toEqual([289, 385]);
+    // The current turn has run 300 of its 400 ms: due in 100 ms.
+    expect(late(4, 100, 300)).toBe(85);
+    // Next in line, the turn due: every 0.15 turn.
+    expect([early(1, 100, 100), late(1, 100, 100)]).toEqual([11, 15]);
+    expect(late(1, 1)).toBe(5);
+    expect(late(150, 30)).toBe(1_500);
+    // The turn overdue by 1.2 s (a holder silent or slow): half of that.
+    expect(late(1, 100, 1_300)).toBe(600);
   });
 });
 
@@ -335,8 +345,19 @@ class MemoryRepository implements TaskRepository {
   project: ProjectRecord = projectRecord();
   activities: ActivityRecord[] = [];
   writes: TaskWrite[] = [];
-  /** Inserts that lose the race before one succeeds (another creator takes the number each time). */
+  /** Tickets of the creation queue handed out (`turn` and `left` are on the project, as stored). */
+  tickets = 0;
+  /** Inserts that lose to a concurrent transaction (cloud: TransactionConflict) before one goes through. */
   losses = 0;
+  inserts = 0;
+  /** Tickets and the numbers their inserts took, in commit order. */
+  served: Array<{ ticket: number; number: number }> = [];
+  /** Run when an insert starts, before it is decided (a test acts while a creation holds its turn). */
+  beforeInsert?: (task: TaskRecord) => Promise<void> | void;
+
+  private snapshot(): ProjectRecord {
+    return { ...this.project, left: [...(this.project.left ?? [])] };
+  }
 
   async read(request: ReadRequest): Promise<ReadResult> {
     const role = this.members.get(request.userId);
@@ -351,7 +372,24 @@ class MemoryRepository implements TaskRepository {
     };
   }
   async getProject() {
-    return { ...this.project };
+    return this.snapshot();
+  }
+  async takeTicket(): Promise<TicketOutcome> {
+    if (this.project.archived) return { refused: this.snapshot() };
+    this.tickets++;
+    return { ticket: this.tickets, project: this.snapshot() };
+  }
+  async advanceTurn(_ws: string, _p: string, seen: number, to: number, drop: number[]) {
+    if ((this.project.turn ?? 0) === seen) {
+      this.project.turn = to;
+      this.project.left = (this.project.left ?? []).filter((t) => !drop.includes(t));
+    }
+    return this.snapshot();
+  }
+  async leaveQueue(_ws: string, _p: string, ticket: number) {
+    const turn = this.project.turn ?? 0;
+    if (turn === ticket - 1) this.project.turn = ticket;
+    else if (turn < ticket - 1) this.project.left = [...(this.project.left ?? []), ticket];
   }
   async getTask(taskId: string) {
     return this.tasks.get(taskId);
@@ -370,14 +408,24 @@ class MemoryRepository implements TaskRepository {
       ? column.find((t) => t.rank > of.rank)
       : column.filter((t) => t.rank < of.rank).at(-1);
   }
-  async insert(task: TaskRecord, activity: ActivityRecord, seen: number | undefined): Promise<InsertOutcome> {
+  async insert(
+    task: TaskRecord,
+    activity: ActivityRecord,
+    seen: { taskSeq: number | undefined; ticket: number },
+  ): Promise<InsertOutcome> {
+    this.inserts++;
+    await this.beforeInsert?.(task);
     if (this.losses > 0) {
       this.losses--;
-      this.project.taskSeq = (this.project.taskSeq ?? 0) + 1;
       return { lost: true };
     }
-    if (seen !== this.project.taskSeq || this.project.archived) return { lost: true };
+    if (this.project.archived) return { project: 'archived' };
+    if ((this.project.turn ?? 0) !== seen.ticket - 1) return { skipped: true };
+    if (seen.taskSeq !== this.project.taskSeq) return { lost: true };
+    if (task.labelIds.some((l) => !this.labels.has(l))) return { reference: 'labelIds' };
     this.project.taskSeq = task.number;
+    this.project.turn = seen.ticket;
+    this.served.push({ ticket: seen.ticket, number: task.number });
     this.tasks.set(task.id, task);
     this.activities.push(activity);
     return { ok: true };
@@ -422,6 +470,10 @@ describe('TaskService', () => {
   let repo: MemoryRepository;
   let sleeps: number[];
   let service: TaskService;
+  /** Virtual time (ms): advanced by the service's sleeps. */
+  let clockMs: number;
+  /** Run after each of the service's sleeps. */
+  let afterSleep: (() => void) | undefined;
 
   const create = (caller = owner, body: Record<string, unknown> = {}) =>
     service.create(caller, PROJECT, createTaskSchema.parse({ title: 'T', ...body }));
@@ -430,12 +482,19 @@ describe('TaskService', () => {
     repo = new MemoryRepository();
     repo.members.set('owner', 'owner').set('member', 'member').set('viewer', 'viewer');
     sleeps = [];
+    clockMs = 0;
+    afterSleep = undefined;
     service = new TaskService(
       repo,
       () => new Date('2026-03-01T10:00:00.000Z'),
       async (ms) => {
         sleeps.push(ms);
+        clockMs += ms;
+        // Let other creations run meanwhile, as a real sleep would.
+        await new Promise((r) => setImmediate(r));
+        afterSleep?.();
       },
+      () => clockMs,
     );
   });
 
@@ -449,17 +508,92 @@ describe('TaskService', () => {
     expect(repo.activities[0]!.data).toEqual(a);
   });
 
-  it('retries with backoff after losing the race for a number, re-reading the project', async () => {
-    repo.losses = 3;
-    const task = await create();
-    expect(task.number).toBe(4);
-    expect(sleeps).toHaveLength(3);
+  it('serves concurrent creations in ticket order: one transaction each, numbers gap-free', async () => {
+    const tasks = await Promise.all(Array.from({ length: 6 }, (_, i) => create(owner, { title: `T${i}` })));
+    expect(tasks.map((t) => t.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(repo.served.map((s) => s.number)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(repo.served.map((s) => s.ticket)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(repo.inserts).toBe(6);
+    expect([repo.project.taskSeq, repo.project.turn, repo.tickets]).toEqual([6, 6, 6]);
   });
 
-  it('gives up after the bounded number of attempts', async () => {
-    repo.losses = MAX_CREATE_ATTEMPTS;
+  it('retries its commit while it holds the turn after losing to a concurrent transaction', async () => {
+    repo.losses = 2;
+    const task = await create();
+    expect(task.number).toBe(1);
+    expect([repo.inserts, repo.tickets, repo.project.turn]).toEqual([3, 1, 1]);
+  });
+
+  it('passes the turn on without using a number when a reference went meanwhile', async () => {
+    repo.labels.add(id(9));
+    repo.beforeInsert = () => void repo.labels.delete(id(9));
+    const error = await create(owner, { labelIds: [id(9)] }).catch((e: AppError) => e);
+    expect((error as AppError).details).toEqual([
+      { field: 'labelIds', message: 'names something that was removed meanwhile' },
+    ]);
+    expect([repo.project.taskSeq, repo.project.turn]).toEqual([0, 1]);
+    repo.beforeInsert = undefined;
+    expect((await create()).number).toBe(1);
+    expect([repo.project.taskSeq, repo.project.turn, repo.tickets]).toEqual([1, 2, 2]);
+  });
+
+  it('skips a dead holder once the turn has stood still for the stall limit; numbers stay gap-free', async () => {
+    await repo.takeTicket(); // a creation that crashed after taking its ticket
+    const task = await create();
+    expect(task.number).toBe(1);
+    const waited = sleeps.reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(STALL_MS);
+    // Reads thin out while the turn stands still (at most half the time it has stood), so at most 1.5 × STALL_MS.
+    expect(waited).toBeLessThanOrEqual(1.5 * STALL_MS);
+    expect([repo.project.taskSeq, repo.project.turn, repo.inserts]).toEqual([1, 2, 1]);
+  });
+
+  it('passes tickets given up before their turn at once', async () => {
+    await repo.takeTicket();
+    await repo.takeTicket();
+    await repo.leaveQueue(WS, PROJECT, 2); // not its turn yet: recorded as given up
+    await repo.leaveQueue(WS, PROJECT, 1); // its turn: passed on
+    expect([repo.project.turn, repo.project.left]).toEqual([1, [2]]);
+    const task = await create();
+    expect(task.number).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect([repo.project.turn, repo.project.left]).toEqual([3, []]);
+  });
+
+  it('queues a slow holder skipped meanwhile again: it never takes a number out of turn', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    repo.beforeInsert = () => {
+      repo.beforeInsert = undefined;
+      return gate; // the first holder stalls in its commit
+    };
+    const slow = create(owner, { title: 'Slow' });
+    const fast = await create(owner, { title: 'Fast' });
+    release();
+    const late = await slow;
+    expect([fast.number, late.number]).toEqual([1, 2]);
+    expect(repo.served).toEqual([
+      { ticket: 2, number: 1 },
+      { ticket: 3, number: 2 },
+    ]);
+    expect([repo.project.taskSeq, repo.project.turn, repo.tickets]).toEqual([2, 3, 3]);
+  });
+
+  it('answers 409 with nothing written when its turn does not come within the budget', async () => {
+    for (let i = 0; i < 10; i++) await repo.takeTicket(); // ten dead holders: 30 s before the first is skipped
     expect(await codeOf(create())).toBe('CONFLICT');
-    expect(sleeps).toHaveLength(MAX_CREATE_ATTEMPTS - 1);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(CREATE_BUDGET_MS);
+    expect([repo.tasks.size, repo.activities.length, repo.project.taskSeq, repo.inserts]).toEqual([
+      0, 0, 0, 0,
+    ]);
+    expect(repo.project.left).toEqual([11]);
+  });
+
+  it('leaves the queue with 409 when the project is archived while it waits', async () => {
+    await repo.takeTicket();
+    afterSleep = () => (repo.project.archived = true);
+    expect(await codeOf(create())).toBe('CONFLICT');
+    expect([repo.tasks.size, repo.project.left]).toEqual([0, [2]]);
   });
 
   it('answers 404 to non-members, 403 to viewers, 409 in an archived project', async () => {

@@ -47,6 +47,13 @@ export interface ProjectRecord {
   archived: boolean;
   /** The last task number given out; undefined only on an item written before counters existed. */
   taskSeq: number | undefined;
+  /**
+   * The creation queue (see `create`): the last ticket served (absent: 0), and the tickets given up by
+   * creations that left the queue before their turn came (absent: none). The project item also counts the
+   * tickets handed out (`ticket`), which only the ticket's own write reads.
+   */
+  turn?: number;
+  left?: number[];
 }
 
 /** Everything one request needs to read up front, fetched in one BatchGetItem. */
@@ -115,15 +122,23 @@ export interface ReadResult {
   goal?: GoalRef;
 }
 
-/**
- * `lost`: the project's condition failed (another task took the number, or the project was archived or is
- * gone) or a concurrent transaction on the project won; the caller re-reads the project and tries again.
- */
+/** Taking a ticket of a project's creation queue: the ticket and the project just after, or refused. */
+export type TicketOutcome =
+  | { ticket: number; project: ProjectRecord }
+  /** The project is archived (as it is now), or gone (undefined): no ticket was taken. */
+  | { refused: ProjectRecord | undefined };
+
+/** What the creation's transaction came to (it commits only when it holds the turn `ticket`). */
 export type InsertOutcome =
   | { ok: true }
-  | { lost: true }
-  /** A label, assignee or goal the task now refers to went away since it was read. */
-  | { reference: ReferenceField };
+  /** A label, assignee, sprint or goal the task refers to went away since it was read. */
+  | { reference: ReferenceField }
+  /** The project is archived or gone. */
+  | { project: 'archived' | 'gone' }
+  /** The turn moved past the ticket (its holder was taken for dead): the creation queues again. */
+  | { skipped: true }
+  /** Lost to a concurrent transaction on an item (cloud: TransactionConflict), or the number moved: try again. */
+  | { lost: true };
 
 /** A change of one task, written as one transaction with its activity (and the project's count, if any). */
 export interface TaskWrite {
@@ -159,8 +174,37 @@ export interface TaskRepository {
     direction: 'below' | 'above',
     exceptId: string,
   ): Promise<TaskRecord | undefined>;
-  /** Creates the task: project counters (conditional on `seenTaskSeq`), task and activity in one transaction. */
-  insert(task: TaskRecord, activity: ActivityRecord, seenTaskSeq: number | undefined): Promise<InsertOutcome>;
+  /**
+   * The creation queue of a project (see `TaskService.create`). `takeTicket` adds 1 to the project's `ticket`
+   * (only a live, unarchived project gives one) and answers the project as it is after that.
+   */
+  takeTicket(workspaceId: string, projectId: string): Promise<TicketOutcome>;
+  /**
+   * Moves the turn from `seen` to `to` if it is still `seen`, dropping `drop` from the project's `left`: the
+   * tickets in between were given up or their holder is taken for dead. Answers the project as it is after the
+   * write, or as it was when the turn had moved already (undefined: gone).
+   */
+  advanceTurn(
+    workspaceId: string,
+    projectId: string,
+    seen: number,
+    to: number,
+    drop: number[],
+  ): Promise<ProjectRecord | undefined>;
+  /**
+   * Gives `ticket` up without using a number: passes the turn on if it holds it, else records it in `left`
+   * (so the turn moves past it at once when it comes); nothing when the turn is past it already.
+   */
+  leaveQueue(workspaceId: string, projectId: string, ticket: number): Promise<void>;
+  /**
+   * Creates the task as the holder of the turn `ticket`: in one transaction the project (number `taskSeq` + 1,
+   * counters, turn = ticket; conditional on the turn being ticket - 1 and on `seenTaskSeq`), task and activity.
+   */
+  insert(
+    task: TaskRecord,
+    activity: ActivityRecord,
+    seen: { taskSeq: number | undefined; ticket: number },
+  ): Promise<InsertOutcome>;
   write(change: TaskWrite): Promise<WriteOutcome>;
   list(projectId: string, filters: TaskFilters, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
   taskActivity(taskId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>>;
@@ -395,27 +439,52 @@ export function placeRank(above: string | null, below: string | null, taskId: st
 }
 
 /**
- * How long to wait before the next attempt of a creation that lost the race for a number: full jitter over a
- * window of 2, 4, then 8 slots (`attempt` 0, 1, 2 and later), a slot being three times what the lost attempt
- * took. The slot makes the spread follow the load: when many creations contend, every attempt is slow, so the
- * contenders spread far apart and stop burying the store in attempts that cannot win (a fixed 10-200 ms window
- * let 200 simultaneous creations on DynamoDB Local finish only ~20 in 15 s); when the crowd is gone, attempts
- * are fast again and so are the waits, so the last contenders are not left sleeping on an idle project.
- */
-export function backoffMs(attempt: number, attemptMs: number, random: () => number = Math.random): number {
-  const slot = Math.max(MIN_SLOT_MS, 3 * attemptMs);
-  return Math.floor(random() * Math.min(MAX_BACKOFF_MS, slot * 2 ** Math.min(attempt + 1, 3)));
-}
-
-/** Creations retried after losing the race for the next task number (the whole create, re-read included). */
-export const MAX_CREATE_ATTEMPTS = 100;
-/**
- * A creation stops retrying (409 CONFLICT, nothing written) rather than run into the function's 29 s timeout,
- * whose 500 would leave the client unsure whether the task was made (and a retry could make it twice).
+ * A creation that cannot get its number within this long answers 409 CONFLICT with nothing written, rather than
+ * run into the function's 29 s timeout, whose 500 would leave the client unsure whether the task was made (and a
+ * retry could make it twice).
  */
 export const CREATE_BUDGET_MS = 25_000;
-const MIN_SLOT_MS = 10;
-const MAX_BACKOFF_MS = 6_000;
+/**
+ * A waiter next in line takes the holder of the turn for dead (a function that crashed or timed out between its
+ * ticket and its turn) when the turn has not moved for this long, and moves the turn on; a waiter `n` places
+ * further back waits `n` times as long, so the nearest live waiter acts first. A live but slow holder skipped so
+ * finds its transaction refused and queues again; it never takes a number out of turn.
+ */
+export const STALL_MS = 3_000;
+const MIN_WAIT_MS = 5;
+/** Below STALL_MS by enough that a live waiter is never taken for dead because it slept through its turn. */
+const MAX_WAIT_MS = 1_500;
+/** What one turn takes until a waiter has seen the queue move (then: what it saw, smoothed). */
+const INITIAL_TURN_MS = 20;
+
+/**
+ * The turn moved past the tickets right after `turn` whose holders gave them up (`left`), stopping before
+ * `ticket` (the caller's own).
+ */
+export function pastLeft(turn: number, left: readonly number[], ticket: number): number {
+  let to = turn;
+  while (to + 1 < ticket && left.includes(to + 1)) to++;
+  return to;
+}
+
+/**
+ * How long a waiter `places` turns from its own sleeps before reading the project again. Its turn is due in
+ * about `places` turns less what the current turn has run already (`sinceMoveMs`, since the waiter saw the turn
+ * move); it wakes a little before that (jitter 75-100 %), then, once the turn is due, reads every 0.15 turn, so
+ * it takes its turn soon after it comes (the queue goes only as fast as its hand-overs) without reading the
+ * project over and over while far back. Once the turn is overdue by more than that, at least half of the time
+ * overdue, so a waiter behind a dead holder does not read it in a tight loop. 5 ms..MAX_WAIT_MS.
+ */
+export function queueWaitMs(
+  places: number,
+  turnMs: number,
+  sinceMoveMs: number,
+  random: () => number = Math.random,
+): number {
+  const remaining = places * turnMs - sinceMoveMs;
+  const due = Math.max(remaining - 0.15 * turnMs, 0.15 * turnMs, -remaining / 2);
+  return Math.round(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, due * (0.75 + 0.25 * random()))));
+}
 
 /** How deep `parentId` chains may go (also bounds the cycle check's reads). */
 export const MAX_NESTING = 10;
@@ -426,6 +495,9 @@ export const MAX_NESTING = 10;
 
 const referenceGone = (field: ReferenceField) =>
   new ValidationError([{ field, message: 'names something that was removed meanwhile' }]);
+const archived = () => new ConflictError('The project is archived; restore it to add tasks');
+const tooBusy = () =>
+  new ConflictError('Too many tasks are being created in this project at once; try again');
 
 type References = Pick<CreateTaskInput, 'assigneeIds' | 'labelIds' | 'sprintId' | 'goalId' | 'parentId'>;
 
@@ -434,7 +506,11 @@ export class TaskService {
     private readonly repository: TaskRepository,
     private readonly clock: () => Date = () => new Date(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** What one turn of a creation queue takes, as this instance last saw queues move (smoothed). */
+  private turnMs = INITIAL_TURN_MS;
 
   // --- access ---------------------------------------------------------------------------------------------
 
@@ -569,8 +645,18 @@ export class TaskService {
 
   // --- operations -----------------------------------------------------------------------------------------
 
+  /**
+   * Creates a task with the project's next number. Numbers are gap-free and each is given once: the number is
+   * `taskSeq` + 1, set in the task's own transaction on condition of the `taskSeq` read. So that concurrent
+   * creations do not all race for that condition (one winner a round, O(n²) attempts), they queue: each takes a
+   * ticket (one UpdateItem that never contends), waits until the project's `turn` is the ticket before its own,
+   * and only then commits, the transaction also setting `turn` to its ticket on condition it is the one before.
+   * A creation that fails (a reference gone, the project archived, out of time) gives its ticket up without
+   * using a number; a dead holder is skipped after STALL_MS (see there). Input and references are checked
+   * before the ticket, so most refusals never queue.
+   */
   async create(caller: Caller, projectId: string, input: CreateTaskInput): Promise<Task> {
-    const started = Date.now();
+    const deadline = this.now() + CREATE_BUDGET_MS;
     const workspaceId = workspaceOf(projectId);
     if (!workspaceId) throw new NotFoundError('No such project');
     const read = await this.repository.read({
@@ -586,15 +672,12 @@ export class TaskService {
     if (!read.project) throw new NotFoundError('No such project');
     this.member(read, 'project', 'task.write');
     await this.checkReferences(input, read, workspaceId, projectId, caller.userId);
+    if (read.project.archived) throw archived();
 
     const id = newChildId(workspaceId);
-    let project: ProjectRecord | undefined = read.project;
-    let attemptStarted = started;
-    for (let attempt = 0; ; attempt++) {
-      if (!project) throw new NotFoundError('No such project');
-      if (project.archived) throw new ConflictError('The project is archived; restore it to add tasks');
-      // Read after the project: if another task is appended to this column after this read, it also took
-      // the next number, so this attempt's condition on the number fails and the rank is read again.
+    const insert = async (project: ProjectRecord, ticket: number) => {
+      // Read in turn: every earlier creation has committed (the turn moves in its transaction), so the new task
+      // goes below all of them.
       const last = await this.repository.lastInColumn(projectId, input.status);
       const now = this.clock();
       const at = now.toISOString();
@@ -630,20 +713,104 @@ export class TaskService {
       const outcome = await this.repository.insert(
         task,
         this.activity(caller, 'created', task, {}, view, now),
-        project.taskSeq,
+        {
+          taskSeq: project.taskSeq,
+          ticket,
+        },
       );
-      if ('ok' in outcome) return view;
-      if ('reference' in outcome) throw referenceGone(outcome.reference);
-      // Another creation took the number (or the project changed): wait a random while, so the contenders
-      // spread out instead of colliding again, then start over from a fresh read of the project.
-      const wait = backoffMs(attempt, Date.now() - attemptStarted);
-      if (attempt + 1 >= MAX_CREATE_ATTEMPTS || Date.now() + wait - started > CREATE_BUDGET_MS) {
-        throw new ConflictError('Too many tasks are being created in this project at once; try again');
+      return { outcome, view };
+    };
+
+    for (;;) {
+      const taken = await this.repository.takeTicket(workspaceId, projectId);
+      if ('refused' in taken) throw taken.refused ? archived() : new NotFoundError('No such project');
+      const task = await this.inTurn(taken.ticket, taken.project, deadline, insert);
+      if (task) return task;
+      // Skipped while slow (taken for dead): queue again with a new ticket, within the same budget.
+      if (this.now() >= deadline) throw tooBusy();
+    }
+  }
+
+  /**
+   * Waits for the turn of `ticket` in `first`'s queue, then inserts. Answers the task, or undefined when the turn
+   * went past the ticket before it committed (the creation queues again). Every refusal gives the ticket up.
+   */
+  private async inTurn(
+    ticket: number,
+    first: ProjectRecord,
+    deadline: number,
+    insert: (project: ProjectRecord, ticket: number) => Promise<{ outcome: InsertOutcome; view: Task }>,
+  ): Promise<Task | undefined> {
+    const { workspaceId, id: projectId } = first;
+    const leave = () => this.repository.leaveQueue(workspaceId, projectId, ticket);
+    let project: ProjectRecord | undefined = first;
+    // The turn as last seen moving, and when: how fast the queue goes, and whether its head has stalled.
+    let seenTurn = -1;
+    let seenAt = this.now();
+    for (;;) {
+      // A deleted project takes its queue with it.
+      if (!project) throw new NotFoundError('No such project');
+      const turn = project.turn ?? 0;
+      if (turn >= ticket) return undefined;
+      if (project.archived) {
+        await leave();
+        throw archived();
+      }
+      const now = this.now();
+      if (turn !== seenTurn) {
+        if (seenTurn >= 0) this.observe(turn - seenTurn, now - seenAt);
+        seenTurn = turn;
+        seenAt = now;
+      }
+      const places = ticket - 1 - turn;
+      if (places === 0) {
+        const { outcome, view } = await insert(project, ticket);
+        if ('ok' in outcome) return view;
+        if ('skipped' in outcome) return undefined;
+        if ('reference' in outcome) {
+          await leave();
+          throw referenceGone(outcome.reference);
+        }
+        if ('project' in outcome) {
+          if (outcome.project === 'gone') throw new NotFoundError('No such project');
+          await leave();
+          throw archived();
+        }
+        // Lost to a concurrent transaction: still this creation's turn, so read again and retry.
+      } else {
+        const left = project.left ?? [];
+        const pastGiven = pastLeft(turn, left, ticket);
+        const stalled = now - seenAt >= STALL_MS * places;
+        if (pastGiven > turn || stalled) {
+          // Tickets given up are passed at once; a holder silent for too long is taken for dead.
+          const to = Math.max(pastGiven, stalled ? turn + 1 : turn);
+          project = await this.repository.advanceTurn(
+            workspaceId,
+            projectId,
+            turn,
+            to,
+            left.filter((t) => t <= to),
+          );
+          seenTurn = -1;
+          seenAt = this.now();
+          continue;
+        }
+      }
+      const wait = queueWaitMs(places, this.turnMs, now - seenAt);
+      if (now + wait >= deadline) {
+        await leave();
+        throw tooBusy();
       }
       await this.sleep(wait);
-      attemptStarted = Date.now();
       project = await this.repository.getProject(workspaceId, projectId);
     }
+  }
+
+  /** The queue moved `turns` in `ms`: what a turn takes, smoothed (2..1000 ms). */
+  private observe(turns: number, ms: number): void {
+    if (turns <= 0) return;
+    const sample = ms / turns;
+    this.turnMs = Math.min(1_000, Math.max(2, 0.7 * this.turnMs + 0.3 * sample));
   }
 
   async get(caller: Caller, taskId: string): Promise<Task> {
@@ -976,8 +1143,15 @@ export class TaskService {
    * (deletions included, `data` null), oldest first. See ChangesPage for how clients go on.
    */
   async changes(caller: Caller, projectId: string, since: string, limit: number): Promise<ChangesPage> {
-    await this.readProject(caller, projectId);
     const now = this.clock();
+    // The daily housekeeping purges tasks deleted more than RESTORE_DAYS ago, their events with them, so an
+    // older `since` could not learn of those deletions: the client must reload the project instead.
+    if (now.getTime() - Date.parse(since) > RESTORE_DAYS * 86_400_000) {
+      throw new ValidationError([
+        { field: 'since', message: `is more than ${RESTORE_DAYS} days ago; reload the project instead` },
+      ]);
+    }
+    await this.readProject(caller, projectId);
     const { items, hasMore } = await this.repository.changes(projectId, activityIdAt(since), limit);
     const last = items[items.length - 1];
     const until =

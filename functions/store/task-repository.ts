@@ -1,6 +1,9 @@
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
   type TransactWriteCommandInput,
@@ -23,14 +26,16 @@ import {
   type InsertOutcome,
   type ProjectRecord,
   type ReadRequest,
+  type TicketOutcome,
   type ReadResult,
   type TaskRecord,
   type TaskRepository,
   type TaskWrite,
   type WriteOutcome,
 } from '#functions/domain/tasks';
+import { remindable } from '#functions/domain/reminders';
 import { activityItem, toActivity } from './activity.ts';
-import { batchGetAll, diffUpdate, queryFilled, queryPage, transactWrite } from './dynamo.ts';
+import { batchGetAll, diffUpdate, oldItemOf, queryFilled, queryPage, transactWrite } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toMembership } from './workspace-repository.ts';
 
@@ -63,10 +68,13 @@ const boardKeys = (task: TaskRecord) =>
  */
 export function taskItem(task: TaskRecord): Item {
   const item: Item = { ...keys.task(task.id), ...boardKeys(task), type: ItemType.Task };
-  // A live task is in its sprint's list and in its workspace's search; a deleted one in neither.
+  // A live task is in its sprint's list and in its workspace's search; a deleted one in neither, but in the
+  // day of its deletion (the daily run purges it once past the restore window).
   if (!task.deletedAt) {
     if (task.sprintId) Object.assign(item, keys.taskInSprint(task.sprintId, task.id));
     Object.assign(item, keys.taskInWorkspace(task.workspaceId, task.updatedAt, task.id));
+  } else {
+    Object.assign(item, keys.taskDeletedOnDay(task.deletedAt, task.id));
   }
   for (const [field, value] of Object.entries(task)) if (value !== null) item[field] = value;
   item.titleLower = task.title.toLowerCase();
@@ -107,6 +115,8 @@ const toProject = (item: Item): ProjectRecord => ({
   key: item.key as string,
   archived: item.archived === true,
   taskSeq: typeof item.taskSeq === 'number' ? item.taskSeq : undefined,
+  turn: typeof item.turn === 'number' ? item.turn : 0,
+  left: item.left instanceof Set ? [...(item.left as Set<unknown>)].map(Number) : [],
 });
 
 /** A project that was deleted (if the projects code marks deletions rather than removing the item) is gone. */
@@ -115,6 +125,35 @@ const liveProject = (item: Item | undefined) => (item && !item.deletedAt ? toPro
 /** Conditions on the project item when a task change counts on it: it exists and is not archived. */
 const PROJECT_WRITABLE =
   'attribute_exists(PK) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(archived) OR archived = :false)';
+
+/**
+ * The project's creation queue (see TaskService.create): `ticket` counts the tickets handed out, `turn` is the
+ * last ticket served, `left` (a number set) holds tickets given up before their turn. Absent attributes are 0
+ * (and an empty set). Always named through placeholders.
+ */
+const QUEUE_NAMES = { '#ticket': 'ticket', '#turn': 'turn', '#left': 'left' } as const;
+
+/** `turn = :prev`, an absent turn counting as 0. */
+const turnIs = (prev: number) =>
+  prev === 0 ? '(attribute_not_exists(#turn) OR #turn = :prev)' : '#turn = :prev';
+
+/** The turn of a stored project item (absent: 0). */
+const turnOf = (item: Item) => (typeof item.turn === 'number' ? item.turn : 0);
+
+/** Tries of a single read or write of the project item that lost to a transaction on it (TransactionConflict). */
+const CONFLICT_TRIES = 10;
+
+/** A single request, tried again (after a short random pause) while it conflicts with a transaction on its item. */
+async function conflictRetrying<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof TransactionConflictException) || attempt >= CONFLICT_TRIES) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 10 * 2 ** attempt)));
+    }
+  }
+}
 
 /** The GSI1 key of an item, as a cursor (ExclusiveStartKey) of the board and deleted queries. */
 const gsiKeyOf = (item: Item) => ({ PK: item.PK, SK: item.SK, GSI1PK: item.GSI1PK, GSI1SK: item.GSI1SK });
@@ -254,12 +293,23 @@ function followerParts(
   return parts;
 }
 
-const assignmentItem = (assignment: AssignmentRecord): Item => ({
-  ...keys.assignment(assignment.taskId, assignment.userId),
-  ...keys.assignedTo(assignment.userId, assignment.dueDate, assignment.taskId),
-  type: ItemType.Assignment,
-  ...assignment,
-});
+/**
+ * The one place an assignment item (and so its index keys) is made: "My day" (GSI2) always, the due-date
+ * reminders' index (GSI1) only while the assignment is worth a reminder. A change of due date or status changes
+ * the record, so followerParts puts the item again and the reminder key follows.
+ */
+export const assignmentItem = (assignment: AssignmentRecord): Item => {
+  const { dueDate } = assignment;
+  return {
+    ...keys.assignment(assignment.taskId, assignment.userId),
+    ...keys.assignedTo(assignment.userId, dueDate, assignment.taskId),
+    ...(dueDate !== null && remindable(assignment)
+      ? keys.dueOn(dueDate, assignment.userId, assignment.taskId)
+      : {}),
+    type: ItemType.Assignment,
+    ...assignment,
+  };
+};
 
 export class DynamoTaskRepository implements TaskRepository {
   constructor(
@@ -315,14 +365,103 @@ export class DynamoTaskRepository implements TaskRepository {
   }
 
   async getProject(workspaceId: string, projectId: string): Promise<ProjectRecord | undefined> {
-    const { Item } = await this.ddb.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.project(workspaceId, projectId),
-        ConsistentRead: true,
-      }),
+    const { Item } = await conflictRetrying(() =>
+      this.ddb.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.project(workspaceId, projectId),
+          ConsistentRead: true,
+        }),
+      ),
     );
     return liveProject(Item);
+  }
+
+  /**
+   * One conditional UpdateItem of a project item's queue attributes: the item after it (ALL_NEW), or, when the
+   * condition failed, the item as it was (undefined: no such item).
+   */
+  private async updateProject(
+    workspaceId: string,
+    projectId: string,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<{ ok: boolean; item: Item | undefined }> {
+    const expressions = `${update.UpdateExpression} ${update.ConditionExpression}`;
+    const names = Object.fromEntries(
+      Object.entries(QUEUE_NAMES).filter(([name]) => expressions.includes(name)),
+    );
+    try {
+      const { Attributes } = await conflictRetrying(() =>
+        this.ddb.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.project(workspaceId, projectId),
+            ...update,
+            ExpressionAttributeNames: names,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { ok: true, item: Attributes };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { ok: false, item: oldItemOf(error) };
+    }
+  }
+
+  async takeTicket(workspaceId: string, projectId: string): Promise<TicketOutcome> {
+    // Adding never contends (no condition on the count), so every creation gets a ticket at its first try.
+    const { ok, item } = await this.updateProject(workspaceId, projectId, {
+      UpdateExpression: 'ADD #ticket :one',
+      ConditionExpression: PROJECT_WRITABLE,
+      ExpressionAttributeValues: { ':one': 1, ':false': false },
+    });
+    if (!ok || !item) return { refused: liveProject(item) };
+    return { ticket: item.ticket as number, project: toProject(item) };
+  }
+
+  async advanceTurn(
+    workspaceId: string,
+    projectId: string,
+    seen: number,
+    to: number,
+    drop: number[],
+  ): Promise<ProjectRecord | undefined> {
+    const { item } = await this.updateProject(workspaceId, projectId, {
+      UpdateExpression: `SET #turn = :to${drop.length ? ' DELETE #left :drop' : ''}`,
+      ConditionExpression: `attribute_exists(PK) AND ${turnIs(seen)}`,
+      ExpressionAttributeValues: {
+        ':to': to,
+        ':prev': seen,
+        ...(drop.length ? { ':drop': new Set(drop) } : {}),
+      },
+    });
+    return liveProject(item);
+  }
+
+  async leaveQueue(workspaceId: string, projectId: string, ticket: number): Promise<void> {
+    const prev = ticket - 1;
+    // The turn moves on between the two tries at most a few times (each move is a creation committing).
+    for (let tries = 0; tries < 5; tries++) {
+      // Its turn: pass it on.
+      const pass = await this.updateProject(workspaceId, projectId, {
+        UpdateExpression: 'SET #turn = :ticket',
+        ConditionExpression: `attribute_exists(PK) AND ${turnIs(prev)}`,
+        ExpressionAttributeValues: { ':ticket': ticket, ':prev': prev },
+      });
+      if (pass.ok || !pass.item || turnOf(pass.item) >= ticket) return;
+      // Not yet its turn: given up, so the turn moves past it at once when it comes.
+      const give = await this.updateProject(workspaceId, projectId, {
+        UpdateExpression: 'ADD #left :mine',
+        ConditionExpression: `attribute_exists(PK) AND ${prev > 0 ? '(attribute_not_exists(#turn) OR #turn < :prev)' : '#turn < :prev'}`,
+        ExpressionAttributeValues: { ':mine': new Set([ticket]), ':prev': prev },
+      });
+      if (give.ok || !give.item || turnOf(give.item) >= ticket) return;
+    }
   }
 
   async getTask(taskId: string): Promise<TaskRecord | undefined> {
@@ -381,8 +520,9 @@ export class DynamoTaskRepository implements TaskRepository {
   async insert(
     task: TaskRecord,
     activity: ActivityRecord,
-    seenTaskSeq: number | undefined,
+    seen: { taskSeq: number | undefined; ticket: number },
   ): Promise<InsertOutcome> {
+    const { taskSeq, ticket } = seen;
     const parts: Array<{ kind: PartKind; part: TransactParts[number] }> = [
       {
         kind: 'project',
@@ -390,17 +530,21 @@ export class DynamoTaskRepository implements TaskRepository {
           Update: {
             TableName: this.tableName,
             Key: keys.project(task.workspaceId, task.projectId),
-            UpdateExpression: 'SET taskSeq = :number ADD taskCount :one',
-            // The number is the next one only if nobody took it since the project was read.
-            ConditionExpression: `${PROJECT_WRITABLE} AND ${
-              seenTaskSeq === undefined ? 'attribute_not_exists(taskSeq)' : 'taskSeq = :seen'
+            UpdateExpression: 'SET taskSeq = :number, #turn = :ticket ADD taskCount :one',
+            // Only the holder of the turn commits, with the number after the one it read.
+            ConditionExpression: `${PROJECT_WRITABLE} AND ${turnIs(ticket - 1)} AND ${
+              taskSeq === undefined ? 'attribute_not_exists(taskSeq)' : 'taskSeq = :seen'
             }`,
+            ExpressionAttributeNames: { '#turn': 'turn' },
             ExpressionAttributeValues: {
               ':number': task.number,
+              ':ticket': ticket,
+              ':prev': ticket - 1,
               ':one': 1,
               ':false': false,
-              ...(seenTaskSeq === undefined ? {} : { ':seen': seenTaskSeq }),
+              ...(taskSeq === undefined ? {} : { ':seen': taskSeq }),
             },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
       },
@@ -417,16 +561,22 @@ export class DynamoTaskRepository implements TaskRepository {
       { kind: 'activity', part: { Put: { TableName: this.tableName, Item: activityItem(activity) } } },
       ...followerParts(this.tableName, undefined, task),
     ];
-    // Contention is the caller's to handle: it re-reads the project and tries again after a pause.
+    // TransactionConflict (cloud DynamoDB) is retried here a little, then by the caller while it holds the turn.
     const outcome = await transactWrite(
       this.ddb,
       parts.map((p) => p.part),
-      0,
+      2_000,
     );
     if ('ok' in outcome) return outcome;
     if ('busy' in outcome) return { lost: true };
+    if (outcome.failed[0]) {
+      const project = outcome.old[0];
+      if (!project || project.deletedAt) return { project: 'gone' };
+      if (project.archived === true) return { project: 'archived' };
+      if (turnOf(project) !== ticket - 1) return { skipped: true };
+      return { lost: true };
+    }
     const failed = parts.find((_, index) => outcome.failed[index])?.kind;
-    if (failed === 'project') return { lost: true };
     if (failed && typeof failed === 'object' && 'reference' in failed) return failed;
     throw new Error(`Task ${task.id} could not be inserted: ${JSON.stringify(failed)} failed its condition`);
   }
