@@ -3,6 +3,7 @@ import path from 'node:path';
 import { apiCalls } from './api-calls.ts';
 import { boardLoad } from './board-load.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
+import { lambdaBundles } from './lambda-bundles.ts';
 import { mixedWorkload } from './mixed-workload.ts';
 import { webBoard } from './web-board.ts';
 import { webBundle } from './web-bundle.ts';
@@ -14,6 +15,7 @@ const benchmarks: Array<[string, (root: string) => Promise<void>]> = [
   ['mixed-workload', mixedWorkload],
   ['web-bundle', webBundle],
   ['web-board', webBoard],
+  ['lambda-bundles', lambdaBundles],
 ];
 
 // The SDK's notice about Node 20 (Lambdas run 22) is noise in the figures.

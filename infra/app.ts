@@ -8,9 +8,11 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { readStageConfig } from './stage-config.ts';
 import { findProjectRoot } from './stacks/function.ts';
-import { addTeamFlowStacks } from './stacks/teamflow.ts';
+import { addSecurityChecks, addTeamFlowStacks } from './stacks/teamflow.ts';
 
 const app = new App();
+// cdk-nag's AwsSolutions rules on every synth and deploy (docs/security.md); an unacknowledged finding fails it.
+addSecurityChecks(app);
 const config = readStageConfig({
   stage: app.node.tryGetContext('stage'),
   stages: app.node.tryGetContext('stages'),

@@ -29,6 +29,13 @@ export interface QueueSource {
   reportBatchItemFailures: true;
 }
 
+/** An EventBridge schedule that invokes the function (asynchronously, with a Scheduled Event). */
+export interface ScheduleSource {
+  /** An EventBridge schedule expression, e.g. `cron(0 16 * * ? *)` (16:00 UTC every day) or `rate(1 hour)`. */
+  expression: string;
+  description: string;
+}
+
 export interface FunctionDefinition {
   /** Path of the entry module from the repository root; it exports `handler`. */
   entry: string;
@@ -36,6 +43,7 @@ export interface FunctionDefinition {
   timeoutSeconds: number;
   stream?: StreamSource;
   queue?: QueueSource;
+  schedule?: ScheduleSource;
 }
 
 export const functions = {
@@ -100,6 +108,22 @@ export const functions = {
     memoryMb: 256,
     timeoutSeconds: 30,
     queue: { queue: 'email', batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+  },
+  /**
+   * Once a day: due-date reminder digests (functions/domain/reminders.ts), then housekeeping (soft-deleted tasks
+   * past their restore window, functions/domain/housekeeping.ts). 16:00 UTC: at that instant no time zone that
+   * observes daylight saving time is within an hour of midnight (the zones there, UTC+7 to +9, keep no DST), so
+   * a clock change never moves anyone's "tomorrow" by a day; Europe reads the digest in the late afternoon, the
+   * Americas in the morning, Asia and Oceania on waking. A run out of time fails; the retry goes on (idempotent).
+   */
+  daily: {
+    entry: 'functions/scheduled/daily.ts',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    schedule: {
+      expression: 'cron(0 16 * * ? *)',
+      description: 'TeamFlow daily: due-date reminder digests and housekeeping',
+    },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

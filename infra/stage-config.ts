@@ -3,7 +3,7 @@
  * `stages`, and `-c stage=<name>` picks one (dev when absent). Pure: no CDK imports, so it is unit-testable and
  * every mistake in cdk.json fails the synth with a message naming the key, before any construct is made.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_STAGE = 'dev';
 
@@ -18,24 +18,53 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 // S3 wants lowercase, CloudFormation stack names letters, digits and hyphens.
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 
-const stageEntrySchema = z.strictObject({
-  /** Omitted: the stacks are account-agnostic and deploy to whatever account the credentials belong to. */
-  account: z
-    .string()
-    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
-    .optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
-  /** Keep stateful resources (table, user pool, bucket) when the stack is deleted, and protect the table. */
-  retainData: z.boolean(),
-  logRetentionDays: z.literal(LOG_RETENTION_DAYS),
-  /** Memory of a function whose definition (infra/functions.ts) does not set its own. */
-  lambdaMemoryMb: z.int().min(128).max(10_240),
-  logLevel: z.enum(LOG_LEVELS).default('INFO'),
-  /** The product's domain: the sender of emails (`no-reply@<domain>`) and, by default, the web origin. */
-  domain: z.hostname().optional(),
-  /** Where people open the web app (links in emails, the bucket's CORS origin); defaults to https://<domain>. */
-  webUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-});
+const stageEntrySchema = z
+  .strictObject({
+    /** Omitted: the stacks are account-agnostic and deploy to whatever account the credentials belong to. */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    /** Keep stateful resources (table, user pool, bucket) when the stack is deleted, and protect the table. */
+    retainData: z.boolean(),
+    logRetentionDays: z.literal(LOG_RETENTION_DAYS),
+    /** Memory of a function whose definition (infra/functions.ts) does not set its own. */
+    lambdaMemoryMb: z.int().min(128).max(10_240),
+    logLevel: z.enum(LOG_LEVELS).default('INFO'),
+    /** The product's domain: the sender of emails (`no-reply@<domain>`) and, by default, the web origin. */
+    domain: z.hostname().optional(),
+    /**
+     * Where people open the web app (links in emails, the bucket's CORS origin); defaults to https://<first of
+     * webDomainNames>, else https://<domain>. Not the CloudFront name by default: see README, "Deploying a stage".
+     */
+    webUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /**
+     * Where the stage's alarms are emailed (an SNS email subscription, confirmed once from the mail it sends).
+     * Omitted: the alarms still go to the stage's topic, which nobody is subscribed to yet.
+     */
+    alarmEmail: z.email().optional(),
+    /** The HTTP API's stage-wide throttle (steady requests per second, burst); the WebSocket stage gets the same. */
+    apiThrottle: z
+      .strictObject({ rateLimit: z.number().positive(), burstLimit: z.int().positive() })
+      .default({ rateLimit: 100, burstLimit: 200 }),
+    /**
+     * The web app's own host names on CloudFront (e.g. `app.example.org`), with an ACM certificate for them that
+     * lives in us-east-1 (CloudFront's rule). Omitted: the distribution's `*.cloudfront.net` name only.
+     */
+    webDomainNames: z.array(z.hostname()).min(1).optional(),
+    webCertificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/,
+        'must be an ACM certificate ARN in us-east-1',
+      )
+      .optional(),
+  })
+  .refine((entry) => (entry.webDomainNames === undefined) === (entry.webCertificateArn === undefined), {
+    message: 'webDomainNames and webCertificateArn go together: set both or neither',
+    path: ['webCertificateArn'],
+  });
 
 export type StageEntry = z.input<typeof stageEntrySchema>;
 
@@ -51,6 +80,10 @@ export interface StageConfig {
   /** Origin of the web app, without a trailing slash. */
   webUrl: string;
   mailFrom: string;
+  alarmEmail?: string;
+  apiThrottle: { rateLimit: number; burstLimit: number };
+  /** CloudFront aliases and their us-east-1 certificate; both or neither. */
+  web?: { domainNames: string[]; certificateArn: string };
 }
 
 /** Thrown for any invalid stage setting; the message lists every problem, each with its key. */
@@ -87,7 +120,8 @@ export function readStageConfig(context: StageContext): StageConfig {
   }
   const entry = parsed.data;
   const domain = entry.domain ?? 'example.com';
-  const webUrl = new URL(entry.webUrl ?? `https://${domain}`).origin;
+  const webHost = entry.webDomainNames?.[0] ?? domain;
+  const webUrl = new URL(entry.webUrl ?? `https://${webHost}`).origin;
   return {
     stage,
     ...(entry.account ? { account: entry.account } : {}),
@@ -99,5 +133,10 @@ export function readStageConfig(context: StageContext): StageConfig {
     ...(entry.domain ? { domain: entry.domain } : {}),
     webUrl,
     mailFrom: `no-reply@${domain}`,
+    ...(entry.alarmEmail ? { alarmEmail: entry.alarmEmail } : {}),
+    apiThrottle: entry.apiThrottle,
+    ...(entry.webDomainNames && entry.webCertificateArn
+      ? { web: { domainNames: entry.webDomainNames, certificateArn: entry.webCertificateArn } }
+      : {}),
   };
 }

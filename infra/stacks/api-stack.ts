@@ -1,20 +1,27 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
   HttpRoute,
   HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
   WebSocketApi,
   WebSocketStage,
+  type CfnApi,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   defaultHttpRoute,
@@ -23,8 +30,9 @@ import {
   websocketRouteSelectionExpression,
 } from '../../shared/routes.ts';
 import { APP_NAME, tableName } from '../definitions.ts';
-import { functions, type FunctionName } from '../functions.ts';
-import { TeamFlowFunction, type FunctionSettings } from './function.ts';
+import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
+import { logRetention, TeamFlowFunction, type FunctionSettings } from './function.ts';
+import { grantTable } from './table-access.ts';
 
 export interface ApiStackProps extends StackProps {
   settings: FunctionSettings;
@@ -50,9 +58,14 @@ function functionName(fn: string): FunctionName {
  */
 export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
+  /** The `$default` stage: throttled, with JSON access logs. */
+  readonly httpStage: HttpStage;
   readonly webSocketApi: WebSocketApi;
   readonly webSocketStage: WebSocketStage;
   readonly functions = new Map<FunctionName, TeamFlowFunction>();
+  /** Where a scheduled invocation goes when every retry failed; only made when some function has a schedule. */
+  readonly scheduleDeadLetterQueue?: Queue;
+  readonly scheduleRules = new Map<FunctionName, Rule>();
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -80,7 +93,46 @@ export class ApiStack extends Stack {
     };
 
     // HTTP API: routes exactly as in the route table; API Gateway checks ID tokens before 'jwt' routes run.
-    this.httpApi = new HttpApi(this, 'HttpApi', { apiName: `${APP_NAME}-${config.stage}-http` });
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `${APP_NAME}-${config.stage}-http`,
+      // Made below with throttling and access logs (same construct id as CDK's own, so the same logical id).
+      createDefaultStage: false,
+    });
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const accessLogs = (api: string) =>
+      new LogGroup(this, `${api}AccessLogs`, {
+        logGroupName: `/aws/apigateway/${APP_NAME}-${config.stage}-${api.toLowerCase()}`,
+        retention: logRetention(config.logRetentionDays),
+        removalPolicy,
+      });
+    const throttle = { rateLimit: config.apiThrottle.rateLimit, burstLimit: config.apiThrottle.burstLimit };
+    this.httpStage = new HttpStage(this.httpApi, 'DefaultStage', {
+      httpApi: this.httpApi,
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs('Http')),
+        // One JSON object per request (CloudWatch Logs Insights reads its fields without parsing rules).
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    });
     const jwtAuthorizer = new HttpJwtAuthorizer('CognitoJwt', props.jwtIssuer, {
       jwtAudience: [props.jwtAudience],
       identitySource: ['$request.header.Authorization'],
@@ -98,18 +150,30 @@ export class ApiStack extends Stack {
       return made;
     };
     for (const route of httpRoutes) {
-      this.httpApi.addRoutes({
+      const [made] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integration(functionName(route.fn)),
         authorizer: route.auth === 'jwt' ? jwtAuthorizer : noAuthorizer,
       });
+      if (route.auth === 'none' && made) {
+        Validations.of(made).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by design (shared/routes.ts, ../shared/API.md): it answers without a token.`,
+        });
+      }
     }
-    new HttpRoute(this, 'DefaultRoute', {
+    const defaultRoute = new HttpRoute(this, 'DefaultRoute', {
       httpApi: this.httpApi,
       routeKey: HttpRouteKey.DEFAULT,
       integration: integration(functionName(defaultHttpRoute.fn)),
       authorizer: defaultHttpRoute.auth === 'none' ? noAuthorizer : jwtAuthorizer,
+    });
+    Validations.of(defaultRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        '$default only answers 404 in the API error shape for paths the route table does not have; it reads ' +
+        'nothing and needs no identity.',
     });
 
     // WebSocket API: $connect checks the ID token itself (browsers cannot send an Authorization header).
@@ -119,35 +183,91 @@ export class ApiStack extends Stack {
     });
     for (const route of websocketRoutes) {
       const name = functionName(route.fn);
-      this.webSocketApi.addRoute(route.routeKey, {
+      const made = this.webSocketApi.addRoute(route.routeKey, {
         integration: new WebSocketLambdaIntegration(`${name}-integration`, fn(name)),
+      });
+      Validations.of(made).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          route.routeKey === '$connect'
+            ? '$connect verifies the Cognito ID token itself (ws-connect): browsers cannot send an Authorization ' +
+              'header on a WebSocket, so an API Gateway authorizer could not read it.'
+            : `${route.routeKey} runs only on a connection that $connect accepted with a verified token; API ` +
+              'Gateway allows authorizers on $connect only.',
       });
     }
     this.webSocketStage = new WebSocketStage(this, 'WebSocketStage', {
       webSocketApi: this.webSocketApi,
       stageName: config.stage,
       autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs('WebSocket')),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            eventType: '$context.eventType',
+            routeKey: '$context.routeKey',
+            connectionId: '$context.connectionId',
+            status: '$context.status',
+            integrationLatency: '$context.integrationLatency',
+            error: '$context.error.message',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
     });
+    // WebSocket stages log through the account's API Gateway CloudWatch role (HTTP APIs do not need it). Like
+    // CDK's RestApi `cloudWatchRole`, both are retained when the stack goes: the setting is account-wide, and a
+    // deleted dev stack must not take the role that another stage's logging still uses.
+    const apiGatewayLogsRole = new Role(this, 'ApiGatewayCloudWatchRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [
+        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      ],
+    });
+    apiGatewayLogsRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Validations.of(apiGatewayLogsRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "API Gateway's account-level logging role: AWS documents this managed policy for it, and API Gateway " +
+        'picks the log group per stage at run time, so no narrower resource list can be written.',
+    });
+    const apiGatewayAccount = new CfnAccount(this, 'ApiGatewayAccount', {
+      cloudWatchRoleArn: apiGatewayLogsRole.roleArn,
+    });
+    apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.webSocketStage.node.addDependency(apiGatewayAccount);
     // Only the function that replies through @connections may post to connections, and only on this stage.
     const wsMessage = fn('ws-message');
     wsMessage.addEnvironment('WS_MANAGEMENT_ENDPOINT', this.webSocketStage.callbackUrl);
     this.webSocketStage.grantManagementApiAccess(wsMessage);
+    Validations.of(wsMessage.executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:execute-api:${config.region}:<AWS::AccountId>:<${this.getLogicalId(this.webSocketApi.node.defaultChild as CfnApi)}>/${config.stage}/*/@connections/*]`,
+      reason:
+        'ws-message posts to connections whose ids exist only at run time; the grant is already limited to ' +
+        "this API's own stage and its @connections path.",
+    });
 
-    // Table access, least privilege: only what each function's code does.
-    table.grantReadData(fn('health'));
-    table.grantReadWriteData(fn('me'));
-    table.grantReadWriteData(fn('workspaces'));
-    table.grantReadWriteData(fn('projects'));
-    table.grantReadWriteData(fn('tasks'));
-    table.grantReadWriteData(fn('subtasks'));
-    table.grantReadWriteData(fn('comments'));
-    table.grantReadWriteData(fn('sprints'));
-    table.grantReadWriteData(fn('goals'));
-    table.grantReadData(fn('export'));
-    table.grantWriteData(fn('ws-connect'));
-    table.grantWriteData(fn('ws-disconnect'));
+    // Table access, least privilege: only what each function's code does (see table-access.ts for the actions).
+    grantTable(table, fn('health'), 'read');
+    grantTable(table, fn('me'), 'read-write');
+    grantTable(table, fn('workspaces'), 'read-write');
+    grantTable(table, fn('projects'), 'read-write');
+    grantTable(table, fn('tasks'), 'read-write');
+    grantTable(table, fn('subtasks'), 'read-write');
+    grantTable(table, fn('comments'), 'read-write');
+    grantTable(table, fn('sprints'), 'read-write');
+    grantTable(table, fn('goals'), 'read-write');
+    grantTable(table, fn('export'), 'read');
+    grantTable(table, fn('ws-connect'), 'write');
+    grantTable(table, fn('ws-disconnect'), 'write');
     // Deletes what a removed project, workspace or label leaves behind, and rewrites tasks' labelIds.
-    table.grantReadWriteData(fn('cleanup'));
+    grantTable(table, fn('cleanup'), 'read-write');
+    // Due-date digests (reads due tasks, claims a reminder marker) and housekeeping (purges expired deleted tasks).
+    grantTable(table, fn('daily'), 'read-write');
 
     // Table stream → every function with a `stream` source in infra/functions.ts (enqueue → email queue, cleanup),
     // each through a mapping of its own with its own checkpoint. A mapping's filter passes only the records its
@@ -173,6 +293,7 @@ export class ApiStack extends Stack {
     }
     emailQueue.grantSendMessages(fn('enqueue'));
     emailQueue.grantSendMessages(fn('workspaces'));
+    emailQueue.grantSendMessages(fn('daily'));
 
     // Email queue → email worker → SES.
     const source = functions['email-worker'].queue;
@@ -194,6 +315,49 @@ export class ApiStack extends Stack {
         conditions: { StringEquals: { 'ses:FromAddress': config.mailFrom } },
       }),
     );
+    Validations.of(worker.executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:ses:${config.region}:<AWS::AccountId>:identity/*]`,
+      reason:
+        'SES authorizes SendEmail against the recipient identities too while the account is in the SES sandbox, ' +
+        'and those are not known here; the statement is limited to ses:SendEmail with ses:FromAddress equal to ' +
+        "the stage's own sender.",
+    });
+
+    // EventBridge schedules → every function with a `schedule` in infra/functions.ts (the daily run). Lambda is
+    // invoked asynchronously; a target that still fails after the retries lands in a DLQ an alarm watches.
+    const scheduled = (Object.entries(functions) as Array<[FunctionName, FunctionDefinition]>).filter(
+      ([, definition]) => definition.schedule !== undefined,
+    );
+    if (scheduled.length > 0) {
+      this.scheduleDeadLetterQueue = new Queue(this, 'schedule-dlq', {
+        queueName: `${APP_NAME}-${config.stage}-schedule-dlq`,
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        removalPolicy,
+      });
+      Validations.of(this.scheduleDeadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue: the EventBridge schedule targets deliver to it.',
+      });
+    }
+    for (const [name, definition] of scheduled) {
+      const schedule = definition.schedule;
+      if (!schedule) continue;
+      const rule = new Rule(this, `${name}-schedule`, {
+        ruleName: `${APP_NAME}-${config.stage}-${name}`,
+        description: schedule.description,
+        schedule: Schedule.expression(schedule.expression),
+      });
+      rule.addTarget(
+        new LambdaFunction(fn(name), {
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: this.scheduleDeadLetterQueue,
+        }),
+      );
+      this.scheduleRules.set(name, rule);
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/api` });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url });

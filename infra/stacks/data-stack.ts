@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
@@ -105,6 +105,12 @@ export class DataStack extends Stack {
       enforceSSL: true,
       removalPolicy,
     });
+    Validations.of(this.streamFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is itself a dead-letter queue: the stream mappings' on-failure destination (an alarm " +
+        'watches it); a DLQ of its own would only move the same pointers once more.',
+    });
 
     const attachments = buckets.attachments;
     this.attachmentsBucket = new Bucket(this, attachments.name, {
@@ -127,6 +133,13 @@ export class DataStack extends Stack {
       removalPolicy,
       // A stage that does not keep data must also be deletable when the bucket still has objects in it.
       autoDeleteObjects: !config.retainData,
+    });
+    Validations.of(this.attachmentsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Objects are read and written only with presigned URLs that the API issues after its own authorization ' +
+        "check, which the API's access log and function logs record; an object-level audit, where required, is " +
+        'CloudTrail S3 data events for the account rather than a second log bucket per stage.',
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { lambdaBundling } from '../bundling.ts';
 import { APP_NAME, physicalFunctionName } from '../definitions.ts';
 import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
 import type { StageConfig } from '../stage-config.ts';
@@ -38,7 +40,7 @@ export function findProjectRoot(start: string = process.cwd()): string {
   }
 }
 
-function retention(days: StageConfig['logRetentionDays']): RetentionDays {
+export function logRetention(days: StageConfig['logRetentionDays']): RetentionDays {
   // RetentionDays is a numeric enum whose values are the day counts; stage-config only admits those counts.
   const match = Object.values(RetentionDays).find((value): value is RetentionDays => value === days);
   if (match === undefined) throw new Error(`CloudWatch Logs has no retention of ${days} days`);
@@ -51,6 +53,9 @@ function retention(days: StageConfig['logRetentionDays']): RetentionDays {
  * X-Ray tracing, and a log group of its own whose retention and removal follow the stage.
  */
 export class TeamFlowFunction extends NodejsFunction {
+  /** The function's own execution role (NodejsFunction's `role` is typed as optional). */
+  readonly executionRole: Role;
+
   constructor(scope: Construct, name: FunctionName, props: TeamFlowFunctionProps) {
     const { config, projectRoot, appVersion } = props.settings;
     // Typed as optional so a definition without memory falls back to the stage's default.
@@ -61,11 +66,18 @@ export class TeamFlowFunction extends NodejsFunction {
     // the stack like everything else.
     const logGroup = new LogGroup(scope, `${name}-logs`, {
       logGroupName: `/aws/lambda/${functionName}`,
-      retention: retention(config.logRetentionDays),
+      retention: logRetention(config.logRetentionDays),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // A role of its own without the AWSLambdaBasicExecutionRole managed policy (which may write to every log
+    // group of the account): the function may write to its own log group only (granted below).
+    const role = new Role(scope, `${name}-role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `TeamFlow ${config.stage} function ${name}`,
     });
     super(scope, name, {
       functionName,
+      role,
       entry: path.join(projectRoot, definition.entry),
       handler: 'handler',
       projectRoot,
@@ -86,22 +98,36 @@ export class TeamFlowFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
+      // The settings of infra/bundling.ts (shared with bench/lambda-bundles.ts, which measures what ships).
       bundling: {
-        minify: true,
-        sourceMap: true,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Some bundled CommonJS dependencies call require(); an ESM bundle has no require unless we make one.
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        // Bundle the AWS SDK too: the functions then run the SDK versions of package-lock.json that the tests
-        // ran, not whichever version the Lambda runtime happens to ship.
-        externalModules: [],
+        minify: lambdaBundling.minify,
+        sourceMap: lambdaBundling.sourceMap,
+        format: lambdaBundling.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        target: lambdaBundling.target,
+        mainFields: [...lambdaBundling.mainFields],
+        banner: lambdaBundling.banner,
+        externalModules: [...lambdaBundling.externalModules],
         // The repository's tsconfig: esbuild reads it for the TypeScript settings; the #functions/* and
         // #shared/* aliases resolve through package.json "imports", which esbuild supports natively.
         tsconfig: path.join(projectRoot, 'tsconfig.json'),
         forceDockerBundling: false,
       },
+    });
+    this.executionRole = role;
+    logGroup.grantWrite(role);
+
+    // Security review (cdk-nag AwsSolutions; docs/security.md), acknowledged on this function's own constructs:
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the runtime the code is built for and tested on (esbuild target node22, issue 5); a ' +
+        'runtime upgrade is a deliberate change of its own, not something a newer Lambda runtime should force.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+        'permissions, so AWS requires Resource "*" for them (and only they are granted on "*").',
     });
   }
 }

@@ -5,8 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import {
   physicalFunctionName,
   queueName,
@@ -18,9 +17,8 @@ import {
   type QueueName,
 } from '../definitions.ts';
 import { functions, type FunctionName, type StreamSource } from '../functions.ts';
-import { readStageConfig, type StageConfig } from '../stage-config.ts';
-import { findProjectRoot } from '../stacks/function.ts';
-import { stackName, addTeamFlowStacks } from '../stacks/teamflow.ts';
+import { stackName } from '../stacks/teamflow.ts';
+import { projectRoot, synthStage, type Synthesized } from './synth.ts';
 import { defaultHttpRoute, httpRoutes, routeKeyOf, websocketRoutes } from '../../shared/routes.ts';
 
 interface Resource {
@@ -30,32 +28,8 @@ interface Resource {
   UpdateReplacePolicy?: string;
 }
 
-interface Synthesized {
-  config: StageConfig;
-  data: Template;
-  auth: Template;
-  api: Template;
-  assembly: string;
-}
-
-const projectRoot = findProjectRoot();
-const cdkContext = (
-  JSON.parse(fs.readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context: object }
-).context;
-
-/** One synth per stage, from the stage settings in cdk.json, with bundling skipped. */
-function synth(stage: string): Synthesized {
-  const app = new App({ context: { ...cdkContext, stage, 'aws:cdk:bundling-stacks': [] } });
-  const config = readStageConfig({ stage, stages: app.node.tryGetContext('stages') });
-  const stacks = addTeamFlowStacks(app, { config, projectRoot, appVersion: '1.2.3-test' });
-  return {
-    config,
-    data: Template.fromStack(stacks.data),
-    auth: Template.fromStack(stacks.auth),
-    api: Template.fromStack(stacks.api),
-    assembly: app.synth().directory,
-  };
-}
+/** One synth per stage, from the stage settings in cdk.json, with bundling skipped (see synth.ts). */
+const synth = (stage: string): Synthesized => synthStage(stage);
 
 function resources(template: Template, type: string, props?: object): Array<[string, Resource]> {
   return Object.entries(template.findResources(type, props ? { Properties: props } : undefined)) as Array<
@@ -125,7 +99,7 @@ describe('stage wiring', () => {
       ([, a]) => a.type === 'aws:cloudformation:stack',
     );
     expect(stacks.map(([id]) => id).sort()).toEqual(
-      ['Api', 'Auth', 'Data'].map((concern) => stackName('dev', concern)).sort(),
+      ['Api', 'Auth', 'Data', 'Ops', 'Web'].map((concern) => stackName('dev', concern)).sort(),
     );
     for (const [, artifact] of stacks)
       expect(artifact.environment).toBe(`aws://unknown-account/${dev.config.region}`);
@@ -338,10 +312,10 @@ describe('Api stack', () => {
   /** The functions an event source mapping invokes: every one with a `stream` or a `queue` source. */
   const streamFns = (Object.keys(functions) as FunctionName[]).filter((name) => 'stream' in functions[name]);
   const eventFns = (Object.keys(functions) as FunctionName[]).filter(
-    (name) => 'stream' in functions[name] || 'queue' in functions[name],
+    (name) => 'stream' in functions[name] || 'queue' in functions[name] || 'schedule' in functions[name],
   );
 
-  test('one function per distinct route function, plus the stream and queue functions', () => {
+  test('one function per distinct route function, plus the stream, queue and scheduled functions', () => {
     expect(streamFns).toEqual(expect.arrayContaining(['enqueue', 'cleanup']));
     expect(eventFns).toEqual(expect.arrayContaining(['email-worker']));
     const names = resources(dev.api, 'AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName);

@@ -19,7 +19,29 @@ describe('readStageConfig', () => {
       logLevel: 'INFO',
       webUrl: 'https://example.com',
       mailFrom: 'no-reply@example.com',
+      apiThrottle: { rateLimit: 100, burstLimit: 200 },
     });
+  });
+
+  test('reads the alarm address, the API throttle and the web domain names with their certificate', () => {
+    const certificateArn =
+      'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    const config = read('prod', {
+      ...dev,
+      alarmEmail: 'ops@example.org',
+      apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+      webDomainNames: ['app.example.org'],
+      webCertificateArn: certificateArn,
+    });
+    expect(config).toMatchObject({
+      alarmEmail: 'ops@example.org',
+      apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+      web: { domainNames: ['app.example.org'], certificateArn },
+      // The first web domain name is where people open the app.
+      webUrl: 'https://app.example.org',
+    });
+    expect(read('prod', dev)).not.toHaveProperty('alarmEmail');
+    expect(read('prod', dev)).not.toHaveProperty('web');
   });
 
   test('reads the chosen stage; the domain gives the sender and the web origin', () => {
@@ -84,6 +106,17 @@ describe('readStageConfig', () => {
     ['a non-http web URL', { webUrl: 'ftp://example.com' }, 'webUrl'],
     ['a domain with a scheme', { domain: 'https://example.com' }, 'domain'],
     ['a misspelt key', { retainDate: true }, 'retainDate'],
+    ['an alarm address that is no email', { alarmEmail: 'ops' }, 'alarmEmail'],
+    ['a burst that is not a whole number', { apiThrottle: { rateLimit: 10, burstLimit: 1.5 } }, 'burstLimit'],
+    ['web domain names without a certificate', { webDomainNames: ['app.example.org'] }, 'webCertificateArn'],
+    [
+      'a certificate outside us-east-1',
+      {
+        webDomainNames: ['app.example.org'],
+        webCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+      },
+      'webCertificateArn',
+    ],
   ])('rejects %s, naming the key', (_, change, key) => {
     expect(() => read('prod', { ...dev, ...change })).toThrow(StageConfigError);
     expect(() => read('prod', { ...dev, ...change })).toThrow(new RegExp(`stage "prod"[\\s\\S]*${key}`));

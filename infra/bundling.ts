@@ -1,0 +1,69 @@
+/**
+ * How every Lambda function is bundled, in one place: infra/stacks/function.ts hands these settings to
+ * NodejsFunction (which runs the repository's own esbuild with them), and bench/lambda-bundles.ts runs esbuild's
+ * JS API with the very same options to measure what ships. Pure data (esbuild is only a type here), so the CDK
+ * app and the benchmark import it cheaply.
+ */
+import type { BuildOptions } from 'esbuild';
+
+export const lambdaBundling = {
+  /** Lambda runs Node.js 22 (arm64; the architecture does not matter to JavaScript). */
+  target: 'node22',
+  platform: 'node',
+  format: 'esm',
+  minify: true,
+  /** Stack traces in the logs point into the TypeScript sources (the bundle ships its source map). */
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  /** Some bundled CommonJS dependencies call require(); an ESM bundle has no require unless we make one. */
+  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  /**
+   * Bundle the AWS SDK too: the functions then run the SDK versions of package-lock.json that the tests ran, not
+   * whichever version the Lambda runtime happens to ship. Except the credential providers that the SDK's default
+   * chain only `import()`s when no credentials are in the environment: Lambda always puts the function role's
+   * credentials there, so `fromEnv` answers first and these are never loaded (if one ever were, the Node.js 22
+   * runtime ships them). Leaving them out takes ~140 KB off every bundle (bench/lambda-bundles.ts).
+   */
+  externalModules: [
+    '@aws-sdk/credential-provider-http',
+    '@aws-sdk/credential-provider-ini',
+    '@aws-sdk/credential-provider-login',
+    '@aws-sdk/credential-provider-process',
+    '@aws-sdk/credential-provider-sso',
+    '@aws-sdk/credential-provider-web-identity',
+    '@aws-sdk/nested-clients',
+    '@aws-sdk/token-providers',
+    '@smithy/credential-provider-imds',
+  ] as string[],
+  /** NodejsFunction's file name for an ESM bundle. */
+  outFile: 'index.mjs',
+} as const;
+
+/**
+ * The esbuild JS API options equal to the command line NodejsFunction builds from `lambdaBundling`
+ * (`esbuild --bundle <entry> --target=node22 --platform=node --format=esm --outfile=.../index.mjs --minify
+ * --sourcemap --tsconfig=... --banner:js=... --main-fields=module,main`, run in the repository root).
+ */
+export function lambdaEsbuildOptions(input: {
+  projectRoot: string;
+  entry: string;
+  outdir: string;
+  tsconfig: string;
+}): BuildOptions {
+  return {
+    absWorkingDir: input.projectRoot,
+    entryPoints: [input.entry],
+    bundle: true,
+    target: lambdaBundling.target,
+    platform: lambdaBundling.platform,
+    format: lambdaBundling.format,
+    outfile: `${input.outdir}/${lambdaBundling.outFile}`,
+    minify: lambdaBundling.minify,
+    sourcemap: lambdaBundling.sourceMap,
+    external: [...lambdaBundling.externalModules],
+    tsconfig: input.tsconfig,
+    banner: { js: lambdaBundling.banner },
+    mainFields: [...lambdaBundling.mainFields],
+    logLevel: 'warning',
+  };
+}
