@@ -443,7 +443,7 @@ export function placeRank(above: string | null, below: string | null, taskId: st
  * run into the function's 29 s timeout, whose 500 would leave the client unsure whether the task was made (and a
  * retry could make it twice).
  */
-export const CREATE_BUDGET_MS = 25_000;
+export const CREATE_BUDGET_MS = 27_000;
 /**
  * A waiter next in line takes the holder of the turn for dead (a function that crashed or timed out between its
  * ticket and its turn) when the turn has not moved for this long, and moves the turn on; a waiter `n` places
