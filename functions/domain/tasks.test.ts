@@ -15,6 +15,7 @@ import {
   changesBetween,
   completedAtAfter,
   CREATE_BUDGET_MS,
+  numberTail,
   pastLeft,
   placeRank,
   queueWaitMs,
@@ -175,6 +176,25 @@ describe('ranks', () => {
       tails.add(tail);
     }
     expect(tails.size).toBeGreaterThan(190);
+  });
+
+  it('number tails: fixed width, valid, in number order, so a burst that read one bottom keeps creation order', () => {
+    const bottom = rankAfter('V');
+    const ranks = [1, 2, 61, 62, 63, 3_843, 3_844, 238_327, 1_000_000].map((n) => bottom + numberTail(n));
+    for (const rank of ranks) {
+      expect(isValidRank(rank)).toBe(true);
+      expect(rank > 'V').toBe(true);
+    }
+    expect(new Set(ranks.map((r) => r.length))).toEqual(new Set([bottom.length + 5]));
+    expect([...ranks].sort()).toEqual(ranks);
+    // One after another (each reads the previous as the bottom), 10,000 creations stay short and in order.
+    let last: string | null = null;
+    for (let n = 1; n <= 10_000; n++) {
+      const rank: string = rankAfter(last) + numberTail(n);
+      expect(last === null || rank > last).toBe(true);
+      last = rank;
+    }
+    expect(last!.length).toBeLessThanOrEqual(9);
   });
 
   it('places between the neighbours, with the tail when it fits', () => {

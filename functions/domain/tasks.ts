@@ -428,6 +428,18 @@ export function rankTail(taskId: string): string {
 }
 
 /**
+ * Appended to a new task's rank: its number in four base-62 digits (fixed width, so string order is number order)
+ * and a non-zero last digit, as a valid rank needs. Creations that read the same column bottom while queued get
+ * the same base rank; their tails, unique like their numbers, keep them apart and in creation order.
+ */
+export function numberTail(taskNumber: number): string {
+  let tail = '';
+  for (let i = 0, n = taskNumber; i < 4; i++, n = Math.floor(n / 62))
+    tail = RANK_ALPHABET.charAt(n % 62) + tail;
+  return tail + 'V';
+}
+
+/**
  * The rank for `taskId` between `above` and `below` (either null = open end): `rankBetween(above, below)`,
  * extended by the task's tail when that still sorts before `below` (it always sorts after the plain rank, so
  * after `above`). Throws RangeError when `above >= below`.
@@ -675,15 +687,16 @@ export class TaskService {
     if (read.project.archived) throw archived();
 
     const id = newChildId(workspaceId);
+    // The column's bottom is read before queueing, so a turn costs only its commit. Creations that queue at the
+    // same time read the same bottom; the number tail keeps their ranks apart and in number order.
+    const last = await this.repository.lastInColumn(projectId, input.status);
     const insert = async (project: ProjectRecord, ticket: number) => {
-      // Read in turn: every earlier creation has committed (the turn moves in its transaction), so the new task
-      // goes below all of them.
-      const last = await this.repository.lastInColumn(projectId, input.status);
+      const number = (project.taskSeq ?? 0) + 1;
       const now = this.clock();
       const at = now.toISOString();
       const task: TaskRecord = {
         id,
-        number: (project.taskSeq ?? 0) + 1,
+        number,
         projectId,
         workspaceId,
         title: input.title,
@@ -697,7 +710,7 @@ export class TaskService {
         sprintId: input.sprintId,
         goalId: input.goalId,
         parentId: input.parentId,
-        rank: placeRank(last?.rank ?? null, null, id),
+        rank: rankBetween(last?.rank ?? null, null) + numberTail(number),
         subtaskCount: 0,
         subtasksDone: 0,
         commentCount: 0,
