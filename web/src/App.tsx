@@ -170,7 +170,7 @@ function Layout() {
         </NavLink>
         {workspace && (
           <NavLink to={`/w/${workspace.id}/members`}>
-            <span aria-hidden="true">👥</span>Members
+            <span aria-hidden="true">☺</span>Members
           </NavLink>
         )}
       </nav>

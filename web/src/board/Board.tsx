@@ -42,7 +42,7 @@ import {
   type DropOver,
 } from './board-logic.ts';
 import { Card, type CardLookups } from './Card.tsx';
-import { dropFailureMessage } from './drop-feedback.ts';
+import { useOptimisticTaskMove } from './optimistic.ts';
 import { acrossColumns } from './keyboard.ts';
 import { cardKeyDown, useTaskSensors } from './dnd.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
@@ -130,7 +130,7 @@ export function Board({
   canEdit: boolean;
 }) {
   const client = useQueryClient();
-  const toasts = useToasts();
+  const moveTask = useOptimisticTaskMove();
   const filterKey = JSON.stringify(filters);
   const [active, setActive] = useState<Task | null>(null);
   const [pointerInside, setPointerInside] = useState(true);
@@ -168,25 +168,19 @@ export function Board({
       : neighbours.beforeId
         ? all.findIndex((t) => t.id === neighbours.beforeId) + 1
         : all.length;
-    await client.cancelQueries({ queryKey: keys.column(project.id) });
-    const snapshot = [fromKey, toKey].map((key) => [key, client.getQueryData<ColumnData>(key)] as const);
-    client.setQueryData<ColumnData>(fromKey, (data) => data && removeTask(data, task.id));
-    client.setQueryData<ColumnData>(toKey, (data) =>
-      insertTask(data ?? { pages: [], pageParams: [] }, index, { ...task, status: place.status }),
-    );
-    try {
-      const saved = await api<Task>(`/tasks/${task.id}/move`, {
-        method: 'POST',
-        body: { version: task.version, status: place.status, ...neighbours },
-      });
-      client.setQueryData<ColumnData>(toKey, (data) => data && replaceTask(data, saved));
-      client.setQueryData(keys.task(saved.id), saved);
-    } catch (error) {
-      for (const [key, data] of snapshot) client.setQueryData(key, data);
-      const { message, conflict } = dropFailureMessage(task.key, error);
-      toasts.error(message);
-      if (conflict) void client.invalidateQueries({ queryKey: keys.column(project.id) });
-    }
+    await moveTask({
+      task,
+      moved: { ...task, status: place.status },
+      fromKey,
+      toKey,
+      index,
+      scope: keys.column(project.id),
+      save: () =>
+        api<Task>(`/tasks/${task.id}/move`, {
+          method: 'POST',
+          body: { version: task.version, status: place.status, ...neighbours },
+        }),
+    });
   };
 
   const onDragStart = (event: DragStartEvent) => setActive(findTask(String(event.active.id)) ?? null);

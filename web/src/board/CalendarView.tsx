@@ -21,7 +21,7 @@ import { Spinner } from '../lib/ui.tsx';
 import { applyTaskToBoard } from './Board.tsx';
 import { isOverdue } from './board-logic.ts';
 import type { CardLookups } from './Card.tsx';
-import { dropFailureMessage } from './drop-feedback.ts';
+import { reportDropFailure } from './optimistic.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
 import { jumpToDroppable } from './keyboard.ts';
 import { cardKeyDown, useTaskSensors } from './dnd.ts';
@@ -132,12 +132,10 @@ export function CalendarView({
       toasts.show(`${saved.key} is now due ${dueDate}`);
     } catch (error) {
       client.setQueryData<Task[]>(queryKey, (all = []) => all.map((t) => (t.id === taskId ? task : t)));
-      const { message, conflict } = dropFailureMessage(task.key, error, {
+      reportDropFailure(client, toasts, task.key, error, ['calendar', project.id], {
         action: 'rescheduled',
         view: 'calendar',
       });
-      toasts.error(message);
-      if (conflict) void client.invalidateQueries({ queryKey: ['calendar', project.id] });
     }
   };
 

@@ -18,13 +18,12 @@ import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Burndown, Sprint } from '../../../shared/schemas/sprints.ts';
 import type { Task } from '../../../shared/schemas/tasks.ts';
 import { api, describeError, type Page } from '../lib/api.ts';
-import { keys } from '../lib/data.ts';
 import { useToasts } from '../lib/toasts.tsx';
-import { Modal, Spinner } from '../lib/ui.tsx';
+import { FormDialog, Spinner } from '../lib/ui.tsx';
 import { applyTaskToBoard } from './Board.tsx';
-import { flatten, insertTask, removeTask, replaceTask, type ColumnData } from './board-logic.ts';
+import { flatten } from './board-logic.ts';
 import { Card, type CardLookups } from './Card.tsx';
-import { dropFailureMessage } from './drop-feedback.ts';
+import { useOptimisticTaskMove } from './optimistic.ts';
 import { jumpToDroppable } from './keyboard.ts';
 import { cardKeyDown, useTaskSensors } from './dnd.ts';
 import {
@@ -174,7 +173,7 @@ function SprintPlan({
   canEdit: boolean;
 }) {
   const client = useQueryClient();
-  const toasts = useToasts();
+  const moveTask = useOptimisticTaskMove();
   const plannable = canPlan(sprint);
   const backlog = usePlanList(project, null);
   const planned = usePlanList(project, sprint.id);
@@ -190,29 +189,25 @@ function SprintPlan({
     if (!change) return;
     const fromKey = planKey(project.id, task.sprintId);
     const toKey = planKey(project.id, change.sprintId);
-    await client.cancelQueries({ queryKey: ['plan', project.id] });
-    const snapshot = [fromKey, toKey].map((key) => [key, client.getQueryData<ColumnData>(key)] as const);
-    const moved = { ...task, sprintId: change.sprintId };
-    client.setQueryData<ColumnData>(fromKey, (data) => data && removeTask(data, task.id));
-    client.setQueryData<ColumnData>(toKey, (data) =>
-      insertTask(data ?? { pages: [], pageParams: [] }, 0, moved),
-    );
-    try {
-      const saved = await api<Task>(`/tasks/${task.id}`, {
-        method: 'PATCH',
-        body: { version: task.version, sprintId: change.sprintId },
-      });
-      client.setQueryData<ColumnData>(toKey, (data) => data && replaceTask(data, saved));
-      client.setQueryData(keys.task(saved.id), saved);
-      applyTaskToBoard(client, saved);
-      for (const id of [task.sprintId, change.sprintId])
-        if (id) void client.invalidateQueries({ queryKey: ['burndown', id] });
-    } catch (error) {
-      for (const [key, data] of snapshot) client.setQueryData(key, data);
-      const { message, conflict } = dropFailureMessage(task.key, error, { view: 'sprint plan' });
-      toasts.error(message);
-      if (conflict) void client.invalidateQueries({ queryKey: ['plan', project.id] });
-    }
+    await moveTask({
+      task,
+      moved: { ...task, sprintId: change.sprintId },
+      fromKey,
+      toKey,
+      index: 0,
+      scope: ['plan', project.id],
+      view: 'sprint plan',
+      save: () =>
+        api<Task>(`/tasks/${task.id}`, {
+          method: 'PATCH',
+          body: { version: task.version, sprintId: change.sprintId },
+        }),
+      onSaved: (saved) => {
+        applyTaskToBoard(client, saved);
+        for (const id of [task.sprintId, change.sprintId])
+          if (id) void client.invalidateQueries({ queryKey: ['burndown', id] });
+      },
+    });
   };
 
   const onDragEnd = (event: DragEndEvent) => {
@@ -491,44 +486,30 @@ function NewSprintDialog({
     },
   });
   return (
-    <Modal title="New sprint" onClose={onClose}>
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <label>
-          Sprint name
-          <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-        </label>
-        <label>
-          Start date
-          <input type="date" required value={startDate} onChange={(e) => setStart(e.target.value)} />
-        </label>
-        <label>
-          End date
-          <input type="date" required value={endDate} onChange={(e) => setEnd(e.target.value)} />
-        </label>
-        <label>
-          Sprint goal
-          <input maxLength={500} value={goal} onChange={(e) => setGoal(e.target.value)} />
-        </label>
-        {create.error && (
-          <p role="alert" className="error">
-            {describeError(create.error)}
-          </p>
-        )}
-        <div className="row">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create sprint
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog
+      title="New sprint"
+      onClose={onClose}
+      onSubmit={() => create.mutate()}
+      submitLabel="Create sprint"
+      pending={create.isPending}
+      error={create.error}
+    >
+      <label>
+        Sprint name
+        <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+      </label>
+      <label>
+        Start date
+        <input type="date" required value={startDate} onChange={(e) => setStart(e.target.value)} />
+      </label>
+      <label>
+        End date
+        <input type="date" required value={endDate} onChange={(e) => setEnd(e.target.value)} />
+      </label>
+      <label>
+        Sprint goal
+        <input maxLength={500} value={goal} onChange={(e) => setGoal(e.target.value)} />
+      </label>
+    </FormDialog>
   );
 }

@@ -134,3 +134,54 @@ export function ErrorState({ error }: { error: unknown }) {
     </div>
   );
 }
+
+/**
+ * A modal holding one form: the fields, an error (if any) as an alert, then Cancel and the submit button
+ * (disabled while `pending`). `formatError` turns the error into its message (default `describeError`).
+ */
+export function FormDialog({
+  title,
+  onClose,
+  onSubmit,
+  submitLabel,
+  pending,
+  error,
+  formatError = describeError,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  onSubmit: () => void;
+  submitLabel: string;
+  pending: boolean;
+  error?: unknown;
+  formatError?: (error: unknown) => ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <Modal title={title} onClose={onClose}>
+      <form
+        className="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          onSubmit();
+        }}
+      >
+        {children}
+        {error ? (
+          <p role="alert" className="error">
+            {formatError(error)}
+          </p>
+        ) : null}
+        <div className="row">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={pending}>
+            {submitLabel}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

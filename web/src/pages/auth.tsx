@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { CognitoError, confirmForgotPassword, confirmSignUp, forgotPassword, signUp } from '../cognito.ts';
 import { useConfig } from '../lib/config-context.ts';
@@ -62,6 +62,54 @@ function useSubmit() {
   return { submit, busy, alert };
 }
 
+/** A form of the auth pages: its fields, the error (if any), then the submit button (disabled while busy). */
+function AuthForm({
+  onSubmit,
+  alert,
+  busy,
+  submitLabel,
+  children,
+}: {
+  onSubmit: (event: FormEvent) => void;
+  alert: ReactNode;
+  busy: boolean;
+  submitLabel: string;
+  children: ReactNode;
+}) {
+  return (
+    <form className="stack" onSubmit={onSubmit}>
+      {children}
+      {alert}
+      <button type="submit" className="primary" disabled={busy}>
+        {submitLabel}
+      </button>
+    </form>
+  );
+}
+
+type FieldProps = { label: string; value: string; onChange: (value: string) => void } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>;
+
+/** A labelled text input whose `onChange` gets the new value. */
+function Field({ label, value, onChange, ...input }: FieldProps) {
+  return (
+    <label>
+      {label}
+      <input {...input} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
+function EmailField(props: Omit<FieldProps, 'label'>) {
+  return <Field label="Email" type="email" required {...props} />;
+}
+
+function PasswordField({ label = 'Password', ...props }: Omit<FieldProps, 'label'> & { label?: string }) {
+  return <Field label={label} type="password" required {...props} />;
+}
+
 const safeNext = (next: string | null) =>
   next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 
@@ -73,38 +121,18 @@ export function SignInPage() {
   const { submit, busy, alert } = useSubmit();
   return (
     <AuthCard title="Sign in">
-      <form
-        className="stack"
+      <AuthForm
+        alert={alert}
+        busy={busy}
+        submitLabel="Sign in"
         onSubmit={submit(async () => {
           await signInWithPassword(email.trim(), password);
           navigate(safeNext(params.get('next')), { replace: true });
         })}
       >
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        {alert}
-        <button type="submit" className="primary" disabled={busy}>
-          Sign in
-        </button>
-      </form>
+        <EmailField autoComplete="email" value={email} onChange={setEmail} />
+        <PasswordField autoComplete="current-password" value={password} onChange={setPassword} />
+      </AuthForm>
       <p className="auth-links">
         <Link to="/forgot">Forgot password?</Link>
         <Link to="/sign-up">Create an account</Link>
@@ -122,48 +150,29 @@ export function SignUpPage() {
   const { submit, busy, alert } = useSubmit();
   return (
     <AuthCard title="Create your account">
-      <form
-        className="stack"
+      <AuthForm
+        alert={alert}
+        busy={busy}
+        submitLabel="Create account"
         onSubmit={submit(async () => {
           await signUp(config, email.trim(), password, name.trim());
           pendingSignUp = { email: email.trim(), password };
           navigate(`/confirm?email=${encodeURIComponent(email.trim())}`);
         })}
       >
-        <label>
-          Name
-          <input autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            aria-describedby="password-rule"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <Field label="Name" autoComplete="name" required value={name} onChange={setName} />
+        <EmailField autoComplete="email" value={email} onChange={setEmail} />
+        <PasswordField
+          autoComplete="new-password"
+          minLength={8}
+          aria-describedby="password-rule"
+          value={password}
+          onChange={setPassword}
+        />
         <p id="password-rule" className="hint">
           At least 8 characters, with upper and lower case letters and a digit.
         </p>
-        {alert}
-        <button type="submit" className="primary" disabled={busy}>
-          Create account
-        </button>
-      </form>
+      </AuthForm>
       <p className="auth-links">
         <Link to="/sign-in">I have an account: sign in</Link>
       </p>
@@ -192,8 +201,10 @@ export function ConfirmPage() {
   return (
     <AuthCard title="Confirm your email">
       <LocalCodeHint />
-      <form
-        className="stack"
+      <AuthForm
+        alert={alert}
+        busy={busy}
+        submitLabel="Confirm"
         onSubmit={submit(async () => {
           await confirmSignUp(config, email.trim(), code.trim());
           const pending = pendingSignUp;
@@ -206,27 +217,16 @@ export function ConfirmPage() {
           }
         })}
       >
-        {!params.get('email') && (
-          <label>
-            Email
-            <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          </label>
-        )}
-        <label>
-          Confirmation code
-          <input
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-        </label>
-        {alert}
-        <button type="submit" className="primary" disabled={busy}>
-          Confirm
-        </button>
-      </form>
+        {!params.get('email') && <EmailField value={email} onChange={setEmail} />}
+        <Field
+          label="Confirmation code"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          required
+          value={code}
+          onChange={setCode}
+        />
+      </AuthForm>
     </AuthCard>
   );
 }
@@ -242,25 +242,22 @@ export function ForgotPage() {
   return (
     <AuthCard title={step === 'ask' ? 'Reset your password' : 'Choose a new password'}>
       {step === 'ask' ? (
-        <form
-          className="stack"
+        <AuthForm
+          alert={alert}
+          busy={busy}
+          submitLabel="Send reset code"
           onSubmit={submit(async () => {
             await forgotPassword(config, email.trim());
             setStep('reset');
           })}
         >
-          <label>
-            Email
-            <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          </label>
-          {alert}
-          <button type="submit" className="primary" disabled={busy}>
-            Send reset code
-          </button>
-        </form>
+          <EmailField value={email} onChange={setEmail} />
+        </AuthForm>
       ) : (
-        <form
-          className="stack"
+        <AuthForm
+          alert={alert}
+          busy={busy}
+          submitLabel="Set password and sign in"
           onSubmit={submit(async () => {
             await confirmForgotPassword(config, email.trim(), code.trim(), password);
             await signInWithPassword(email.trim(), password);
@@ -268,31 +265,15 @@ export function ForgotPage() {
           })}
         >
           <LocalCodeHint />
-          <label>
-            Reset code
-            <input
-              required
-              autoComplete="one-time-code"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-          </label>
-          <label>
-            New password
-            <input
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
-          {alert}
-          <button type="submit" className="primary" disabled={busy}>
-            Set password and sign in
-          </button>
-        </form>
+          <Field label="Reset code" required autoComplete="one-time-code" value={code} onChange={setCode} />
+          <PasswordField
+            label="New password"
+            autoComplete="new-password"
+            minLength={8}
+            value={password}
+            onChange={setPassword}
+          />
+        </AuthForm>
       )}
       <p className="auth-links">
         <Link to="/sign-in">Back to sign in</Link>

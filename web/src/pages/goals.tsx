@@ -4,7 +4,7 @@ import type { Goal } from '../../../shared/schemas/goals.ts';
 import { PageHeader, useCurrentWorkspace } from '../App.tsx';
 import { api, describeError, type Page } from '../lib/api.ts';
 import { useToasts } from '../lib/toasts.tsx';
-import { Modal, Spinner } from '../lib/ui.tsx';
+import { FormDialog, Spinner } from '../lib/ui.tsx';
 
 /** Goals: my personal ones and the current workspace's, each with progress from its linked tasks. */
 export function GoalsPage() {
@@ -98,51 +98,31 @@ function NewGoalDialog({ workspaceId, onClose }: { workspaceId?: string; onClose
     },
   });
   return (
-    <Modal title="New goal" onClose={onClose}>
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+    <FormDialog
+      title="New goal"
+      onClose={onClose}
+      onSubmit={() => create.mutate()}
+      submitLabel="Create goal"
+      pending={create.isPending}
+      error={create.error}
+    >
+      <label>
+        Goal
+        <input required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} autoFocus />
+      </label>
+      <label>
+        Target date
+        <input type="date" value={targetDate} onChange={(e) => setTargetDate(e.target.value)} />
+      </label>
+      {workspaceId && (
         <label>
-          Goal
-          <input
-            required
-            maxLength={200}
-            value={title}
-            onChange={(e) => setTitle(e.target.value)}
-            autoFocus
-          />
+          For
+          <select value={scope} onChange={(e) => setScope(e.target.value as 'workspace' | 'personal')}>
+            <option value="workspace">The workspace</option>
+            <option value="personal">Me only</option>
+          </select>
         </label>
-        <label>
-          Target date
-          <input type="date" value={targetDate} onChange={(e) => setTargetDate(e.target.value)} />
-        </label>
-        {workspaceId && (
-          <label>
-            For
-            <select value={scope} onChange={(e) => setScope(e.target.value as 'workspace' | 'personal')}>
-              <option value="workspace">The workspace</option>
-              <option value="personal">Me only</option>
-            </select>
-          </label>
-        )}
-        {create.error && (
-          <p role="alert" className="error">
-            {describeError(create.error)}
-          </p>
-        )}
-        <div className="row">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create goal
-          </button>
-        </div>
-      </form>
-    </Modal>
+      )}
+    </FormDialog>
   );
 }

@@ -7,7 +7,7 @@ import { PageHeader, useCurrentWorkspace, useSession, WorkspaceForm } from '../A
 import { api, ApiError, describeError, type Page } from '../lib/api.ts';
 import { initials, keys, rememberWorkspace, useMembers, useProjects, useWorkspaces } from '../lib/data.ts';
 import { useToasts } from '../lib/toasts.tsx';
-import { Avatar, ErrorState, Modal, Spinner } from '../lib/ui.tsx';
+import { Avatar, ErrorState, FormDialog, Spinner } from '../lib/ui.tsx';
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
 const canManage = (role: Role | undefined) => role === 'owner' || role === 'admin';
@@ -192,58 +192,47 @@ function NewProjectDialog({ workspaceId, onClose }: { workspaceId: string; onClo
   const shownKey = keyTouched ? key : suggested;
   const keyError = create.error instanceof ApiError ? create.error : undefined;
   return (
-    <Modal title="New project" onClose={onClose}>
-      <form
-        className="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          create.mutate(shownKey);
-        }}
-      >
-        <label>
-          Project name
-          <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-        </label>
-        <label>
-          Key
-          <input
-            required
-            pattern="[A-Z]{2,10}"
-            maxLength={10}
-            aria-describedby="key-hint"
-            value={shownKey}
-            onChange={(e) => {
+    <FormDialog
+      title="New project"
+      onClose={onClose}
+      onSubmit={() => create.mutate(shownKey)}
+      submitLabel="Create project"
+      pending={create.isPending}
+      error={keyError}
+      formatError={(error) =>
+        error instanceof ApiError && error.code === 'CONFLICT'
+          ? 'That key is taken in this workspace: choose another.'
+          : describeError(error)
+      }
+    >
+      <label>
+        Project name
+        <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+      </label>
+      <label>
+        Key
+        <input
+          required
+          pattern="[A-Z]{2,10}"
+          maxLength={10}
+          aria-describedby="key-hint"
+          value={shownKey}
+          onChange={(e) => {
+            setKeyTouched(true);
+            setKey(e.target.value.toUpperCase().replace(/[^A-Z]/g, ''));
+          }}
+          onBlur={() => {
+            if (!keyTouched) {
               setKeyTouched(true);
-              setKey(e.target.value.toUpperCase().replace(/[^A-Z]/g, ''));
-            }}
-            onBlur={() => {
-              if (!keyTouched) {
-                setKeyTouched(true);
-                setKey(suggested);
-              }
-            }}
-          />
-        </label>
-        <p className="hint" id="key-hint">
-          2–10 capital letters; tasks get numbers like {shownKey || 'KEY'}-1.
-        </p>
-        {keyError && (
-          <p role="alert" className="error">
-            {keyError.code === 'CONFLICT'
-              ? 'That key is taken in this workspace: choose another.'
-              : describeError(keyError)}
-          </p>
-        )}
-        <div className="row">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create project
-          </button>
-        </div>
-      </form>
-    </Modal>
+              setKey(suggested);
+            }
+          }}
+        />
+      </label>
+      <p className="hint" id="key-hint">
+        2–10 capital letters; tasks get numbers like {shownKey || 'KEY'}-1.
+      </p>
+    </FormDialog>
   );
 }
 
@@ -265,28 +254,18 @@ function RenameDialog({ workspace, onClose }: { workspace: Workspace; onClose: (
     onError: (error) => toasts.error(describeError(error)),
   });
   return (
-    <Modal title="Rename workspace" onClose={onClose}>
-      <form
-        className="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          rename.mutate();
-        }}
-      >
-        <label>
-          Workspace name
-          <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-        </label>
-        <div className="row">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={rename.isPending}>
-            Save
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog
+      title="Rename workspace"
+      onClose={onClose}
+      onSubmit={() => rename.mutate()}
+      submitLabel="Save"
+      pending={rename.isPending}
+    >
+      <label>
+        Workspace name
+        <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+      </label>
+    </FormDialog>
   );
 }
 
@@ -425,45 +404,34 @@ function InviteDialog({ workspaceId, onClose }: { workspaceId: string; onClose: 
     },
   });
   return (
-    <Modal title="Invite a member" onClose={onClose}>
-      <form
-        className="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          invite.mutate();
-        }}
-      >
-        <label>
-          Email
-          <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
-        </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        {invite.error && (
-          <p role="alert" className="error">
-            {invite.error instanceof ApiError && invite.error.code === 'CONFLICT'
-              ? 'This person is already a member or has a pending invitation.'
-              : describeError(invite.error)}
-          </p>
-        )}
-        <div className="row">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={invite.isPending}>
-            Send invitation
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog
+      title="Invite a member"
+      onClose={onClose}
+      onSubmit={() => invite.mutate()}
+      submitLabel="Send invitation"
+      pending={invite.isPending}
+      error={invite.error}
+      formatError={(error) =>
+        error instanceof ApiError && error.code === 'CONFLICT'
+          ? 'This person is already a member or has a pending invitation.'
+          : describeError(error)
+      }
+    >
+      <label>
+        Email
+        <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+      </label>
+      <label>
+        Role
+        <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </label>
+    </FormDialog>
   );
 }
 

@@ -188,34 +188,20 @@ function TaskPanel({
         )}
         <TitleField key={v} value={task.title} disabled={!editable} onSave={(title) => change({ title })} />
         <div className="fields">
-          <label>
-            Status
-            <select
-              value={task.status}
-              disabled={!editable}
-              onChange={(e) => change({ status: e.target.value as TaskStatus })}
-            >
-              {Object.entries(STATUS_TITLES).map(([value, title]) => (
-                <option key={value} value={value}>
-                  {title}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Priority
-            <select
-              value={task.priority}
-              disabled={!editable}
-              onChange={(e) => change({ priority: e.target.value as TaskPriority })}
-            >
-              {Object.entries(PRIORITY_TITLES).map(([value, title]) => (
-                <option key={value} value={value}>
-                  {title}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ChoiceField
+            label="Status"
+            value={task.status}
+            titles={STATUS_TITLES}
+            disabled={!editable}
+            onChange={(status) => change({ status })}
+          />
+          <ChoiceField
+            label="Priority"
+            value={task.priority}
+            titles={PRIORITY_TITLES}
+            disabled={!editable}
+            onChange={(priority) => change({ priority })}
+          />
           <label>
             Due date
             <input
@@ -330,6 +316,34 @@ function TaskPanel({
         />
       )}
     </>
+  );
+}
+
+/** A labelled select of one of `titles`' keys, each shown by its title. */
+function ChoiceField<T extends string>({
+  label,
+  value,
+  titles,
+  disabled,
+  onChange,
+}: {
+  label: string;
+  value: T;
+  titles: Record<T, string>;
+  disabled: boolean;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as T)}>
+        {Object.entries<string>(titles).map(([key, title]) => (
+          <option key={key} value={key}>
+            {title}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
