@@ -18,27 +18,16 @@ import {
 import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
 import { SPA_REWRITE_CODE, WEB_PLACEHOLDER } from '../stacks/web-stack.ts';
 import { addSecurityChecks } from '../stacks/teamflow.ts';
-import { cdkContext, findings, projectRoot, synthStage, type Synthesized } from './synth.ts';
-
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  DependsOn?: string[];
-}
-
-function resources(template: Template, type: string, props?: object): Array<[string, Resource]> {
-  return Object.entries(template.findResources(type, props ? { Properties: props } : undefined)) as Array<
-    [string, Resource]
-  >;
-}
-
-function only(template: Template, type: string, props?: object): [string, Resource] {
-  const found = resources(template, type, props);
-  expect(found).toHaveLength(1);
-  return found[0] as [string, Resource];
-}
+import {
+  cdkContext,
+  findings,
+  only,
+  projectRoot,
+  resources,
+  synthStage,
+  type Resource,
+  type Synthesized,
+} from './synth.ts';
 
 const STAGES = ['dev', 'staging', 'prod'] as const;
 const synthesized = new Map<string, Synthesized>();

@@ -18,30 +18,11 @@ import {
 } from '../definitions.ts';
 import { functions, type FunctionName, type StreamSource } from '../functions.ts';
 import { stackName } from '../stacks/teamflow.ts';
-import { projectRoot, synthStage, type Synthesized } from './synth.ts';
+import { only, projectRoot, resources, synthStage, type Resource, type Synthesized } from './synth.ts';
 import { defaultHttpRoute, httpRoutes, routeKeyOf, websocketRoutes } from '../../shared/routes.ts';
-
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-}
 
 /** One synth per stage, from the stage settings in cdk.json, with bundling skipped (see synth.ts). */
 const synth = (stage: string): Synthesized => synthStage(stage);
-
-function resources(template: Template, type: string, props?: object): Array<[string, Resource]> {
-  return Object.entries(template.findResources(type, props ? { Properties: props } : undefined)) as Array<
-    [string, Resource]
-  >;
-}
-
-function only(template: Template, type: string, props?: object): [string, Resource] {
-  const found = resources(template, type, props);
-  expect(found).toHaveLength(1);
-  return found[0] as [string, Resource];
-}
 
 /** The logical id a `{ Ref }` or `{ Fn::GetAtt: [id, attr] }` points to. */
 function logicalIdOf(reference: unknown): string {

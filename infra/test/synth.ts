@@ -74,3 +74,26 @@ export function findings(report: ValidationReport): string[] {
     ),
   );
 }
+
+/** A resource of a synthesized template, as the assertions read it. */
+export interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  DependsOn?: string[];
+}
+
+/** The resources of `type` in `template` (with these properties, if given), as [logical id, resource] pairs. */
+export function resources(template: Template, type: string, props?: object): Array<[string, Resource]> {
+  return Object.entries(template.findResources(type, props ? { Properties: props } : undefined)) as Array<
+    [string, Resource]
+  >;
+}
+
+/** The one resource of `type` (with these properties); fails the test when there is not exactly one. */
+export function only(template: Template, type: string, props?: object): [string, Resource] {
+  const found = resources(template, type, props);
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
