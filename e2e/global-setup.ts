@@ -33,7 +33,13 @@ export default async function globalSetup(): Promise<void> {
   }
   try {
     const [stack, browser] = await Promise.all([
-      spawnLocalStack({ root, dataDir, web: true, env: { TEAMFLOW_LOG_LEVEL: 'INFO' } }),
+      // The per-person limit is raised from 100 to 1,000 requests a minute: e2e/list seeds 300 tasks for one person.
+      spawnLocalStack({
+        root,
+        dataDir,
+        web: true,
+        env: { TEAMFLOW_LOG_LEVEL: 'INFO', RATE_LIMIT_USER_PER_MINUTE: '1000' },
+      }),
       chromium.launchServer({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true }),
     ]);
     state.stack = stack;

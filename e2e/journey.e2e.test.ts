@@ -120,6 +120,46 @@ describe.each<[ViewportName, string]>([
     await screenshot(page, `board-${viewport}`);
   });
 
+  step('keeps the filters in one row on a desktop, behind one "Filters" button on a phone', async () => {
+    const filtersButton = page.getByRole('button', { name: /^Filters/ });
+    if (viewport === 'desktop') {
+      await page.getByLabel('Priority', { exact: true }).waitFor();
+      expect(await filtersButton.count()).toBe(0);
+      return;
+    }
+    // The board's first card shows without scrolling, above the bottom navigation.
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    const first = await card(column(page, 'To do'), firstTitle).boundingBox();
+    const bottomNav = await page.getByRole('navigation', { name: 'Bottom' }).boundingBox();
+    expect(first && bottomNav).toBeTruthy();
+    expect(first!.y).toBeGreaterThanOrEqual(0);
+    expect(first!.y + first!.height).toBeLessThanOrEqual(bottomNav!.y);
+    // The selects live in the sheet the button opens; a choice goes into the URL and the button's count.
+    expect(await page.getByLabel('Priority', { exact: true }).count()).toBe(0);
+    expect(await filtersButton.getAttribute('aria-label')).toBe('Filters');
+    expect((await filtersButton.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    await filtersButton.click();
+    const sheet = page.getByRole('dialog', { name: 'Filters' });
+    for (const label of ['Assignee', 'Label', 'Priority', 'Sprint', 'Due']) {
+      await sheet.getByLabel(label, { exact: true }).waitFor();
+    }
+    await sheet.getByLabel('Priority', { exact: true }).selectOption('high');
+    await page.waitForURL(/[?&]priority=high/);
+    await screenshot(page, 'filters-phone');
+    await sheet.getByRole('button', { name: 'Done' }).click();
+    await sheet.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Filters, 1 active' }).waitFor();
+    // Medium-priority cards are filtered out; clearing brings them back and empties the URL's filters.
+    await card(column(page, 'To do'), firstTitle).waitFor({ state: 'detached' });
+    await filtersButton.click();
+    await sheet.getByRole('button', { name: 'Clear filters' }).click();
+    await page.waitForURL((url) => !url.searchParams.has('priority'));
+    await sheet.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Filters', exact: true }).waitFor();
+    await card(column(page, 'To do'), firstTitle).waitFor();
+    await expectNoSideScrollOnPhone();
+  });
+
   step('drags a card to another column with the mouse; the move is saved and survives a reload', async () => {
     const title = `Design the pricing page (${viewport})`;
     const [moved] = await Promise.all([

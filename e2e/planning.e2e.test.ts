@@ -242,6 +242,34 @@ describe('planning on a desktop', () => {
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   });
 
+  test('arrow keys move the focus between tasks of the calendar: days left and right, weeks up and down', async () => {
+    // After the reschedule, "Book the venue" is due on Thursday (nextDay); one task the day after, one a week later.
+    const [y, m, d] = nextDay.split('-').map(Number) as [number, number, number];
+    for (const [title, days] of [
+      ['Call the caterer', 1],
+      ['Send the invites', 7],
+    ] as const) {
+      await createTaskWith(person.idToken, project.id, {
+        title,
+        dueDate: isoDay(new Date(y, m - 1, d + days)),
+      });
+    }
+    await page.goto(`/p/${KEY}/calendar`);
+    const venue = card(page, 'Book the venue');
+    const caterer = card(page, 'Call the caterer');
+    const invites = card(page, 'Send the invites');
+    await invites.waitFor();
+    await venue.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await isFocused(caterer)).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    expect(await isFocused(venue)).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    expect(await isFocused(invites)).toBe(true);
+    await page.keyboard.press('ArrowUp');
+    expect(await isFocused(venue)).toBe(true);
+  });
+
   test("edits one's own comment", async () => {
     await page.goto(`/p/${KEY}/${KEY}-1`);
     const panel = page.getByRole('dialog');

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Link, NavLink, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import type { Sprint } from '../../../shared/schemas/sprints.ts';
@@ -8,7 +8,13 @@ import { ErrorState, Modal, Spinner } from '../lib/ui.tsx';
 import { localDate, PRIORITY_TITLES } from './board-logic.ts';
 import { Board } from './Board.tsx';
 import type { CardLookups } from './Card.tsx';
-import { filtersFromParams, hasFilters, paramsWithFilters, type BoardFilters } from './filters.ts';
+import {
+  filtersFromParams,
+  hasFilters,
+  paramsWithFilters,
+  selectFilterCount,
+  type BoardFilters,
+} from './filters.ts';
 
 // The task panel (markdown, forms) and the other views are chunks of their own: the board loads without them.
 const TaskDetail = lazy(() => import('../task/TaskDetail.tsx').then((m) => ({ default: m.TaskDetail })));
@@ -18,6 +24,15 @@ const CalendarView = lazy(() => import('./CalendarView.tsx').then((m) => ({ defa
 const LabelsDialog = lazy(() => import('./LabelsDialog.tsx').then((m) => ({ default: m.LabelsDialog })));
 
 export type View = 'board' | 'list' | 'calendar' | 'sprints';
+
+/** Below this width the filter selects move into a sheet behind one "Filters" button. */
+const NARROW = '(max-width: 639.98px)';
+const subscribeNarrow = (onChange: () => void) => {
+  const query = window.matchMedia(NARROW);
+  query.addEventListener('change', onChange);
+  return () => query.removeEventListener('change', onChange);
+};
+const useNarrow = () => useSyncExternalStore(subscribeNarrow, () => window.matchMedia(NARROW).matches);
 
 export function BoardPage({ view }: { view: View }) {
   const { projectKey = '', taskKey } = useParams();
@@ -31,6 +46,7 @@ export function BoardPage({ view }: { view: View }) {
   const [help, setHelp] = useState(false);
   const [managingLabels, setManagingLabels] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
+  const narrow = useNarrow();
   const navigate = useNavigate();
   useEffect(() => {
     if (workspaceId) rememberWorkspace(workspaceId);
@@ -104,14 +120,25 @@ export function BoardPage({ view }: { view: View }) {
           value={filters.q ?? ''}
           onChange={(q) => setFilters({ ...filters, q })}
         />
-        <FilterBar
-          filters={filters}
-          onChange={setFilters}
-          lookups={lookups}
-          projectId={p.id}
-          onHelp={() => setHelp(true)}
-          onLabels={canEdit ? () => setManagingLabels(true) : undefined}
-        />
+        {narrow ? (
+          <FilterSheetButton
+            filters={filters}
+            onChange={setFilters}
+            lookups={lookups}
+            projectId={p.id}
+            onHelp={() => setHelp(true)}
+            onLabels={canEdit ? () => setManagingLabels(true) : undefined}
+          />
+        ) : (
+          <FilterBar
+            filters={filters}
+            onChange={setFilters}
+            lookups={lookups}
+            projectId={p.id}
+            onHelp={() => setHelp(true)}
+            onLabels={canEdit ? () => setManagingLabels(true) : undefined}
+          />
+        )}
       </div>
       <Suspense fallback={<Spinner />}>
         {view === 'board' && <Board project={p} filters={filters} lookups={lookups} canEdit={canEdit} />}
@@ -172,14 +199,7 @@ function SearchBox({
   );
 }
 
-function FilterBar({
-  filters,
-  onChange,
-  lookups,
-  projectId,
-  onHelp,
-  onLabels,
-}: {
+interface FilterBarProps {
   filters: BoardFilters;
   onChange: (f: BoardFilters) => void;
   lookups: CardLookups;
@@ -187,7 +207,92 @@ function FilterBar({
   onHelp: () => void;
   /** Opens the label manager (absent for a person who cannot change labels). */
   onLabels?: () => void;
-}) {
+}
+
+/** The filter selects, then Clear filters, Manage labels and the shortcut list, in one row (desktop). */
+function FilterBar({ filters, onChange, lookups, projectId, onHelp, onLabels }: FilterBarProps) {
+  return (
+    <div className="filters">
+      <FilterSelects filters={filters} onChange={onChange} lookups={lookups} projectId={projectId} />
+      {hasFilters(filters) && (
+        <button type="button" className="small" onClick={() => onChange({})}>
+          Clear filters
+        </button>
+      )}
+      {onLabels && (
+        <button type="button" className="small" onClick={onLabels}>
+          Manage labels
+        </button>
+      )}
+      <button type="button" className="small icon" aria-label="Keyboard shortcuts" onClick={onHelp}>
+        ?
+      </button>
+    </div>
+  );
+}
+
+/**
+ * On a narrow screen: one "Filters" button (its badge counts the set filters) opening the same selects, Clear
+ * filters, Manage labels and the shortcut list in a sheet. A choice applies at once (the URL keeps it).
+ */
+function FilterSheetButton({ filters, onChange, lookups, projectId, onHelp, onLabels }: FilterBarProps) {
+  const [open, setOpen] = useState(false);
+  const count = selectFilterCount(filters);
+  const then = (action: () => void) => () => {
+    setOpen(false);
+    action();
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="filters-button"
+        aria-label={count ? `Filters, ${count} active` : 'Filters'}
+        aria-haspopup="dialog"
+        onClick={() => setOpen(true)}
+      >
+        Filters
+        {count > 0 && (
+          <span className="count-badge" aria-hidden="true">
+            {count}
+          </span>
+        )}
+      </button>
+      {open && (
+        <Modal title="Filters" className="sheet" onClose={() => setOpen(false)}>
+          <div className="filters">
+            <FilterSelects filters={filters} onChange={onChange} lookups={lookups} projectId={projectId} />
+          </div>
+          <div className="row sheet-actions">
+            {count > 0 && (
+              <button type="button" onClick={() => onChange({ q: filters.q })}>
+                Clear filters
+              </button>
+            )}
+            {onLabels && (
+              <button type="button" onClick={then(onLabels)}>
+                Manage labels
+              </button>
+            )}
+            <button type="button" onClick={then(onHelp)}>
+              Keyboard shortcuts
+            </button>
+            <button type="button" className="primary" onClick={() => setOpen(false)}>
+              Done
+            </button>
+          </div>
+        </Modal>
+      )}
+    </>
+  );
+}
+
+function FilterSelects({
+  filters,
+  onChange,
+  lookups,
+  projectId,
+}: Pick<FilterBarProps, 'filters' | 'onChange' | 'lookups' | 'projectId'>) {
   // Sprints are fetched when the sprint filter is first used (or set by the URL): one request less per board.
   const [wantSprints, setWantSprints] = useState(!!filters.sprint);
   const sprints = useQuery({
@@ -199,7 +304,7 @@ function FilterBar({
   const set = (key: keyof BoardFilters) => (event: React.ChangeEvent<HTMLSelectElement>) =>
     onChange({ ...filters, [key]: event.target.value || undefined });
   return (
-    <div className="filters">
+    <>
       <select aria-label="Assignee" value={filters.assignee ?? ''} onChange={set('assignee')}>
         <option value="">Anyone</option>
         {[...lookups.members.values()].map((m) => (
@@ -247,20 +352,7 @@ function FilterBar({
         <option value="today">Due today</option>
         <option value="week">Due this week</option>
       </select>
-      {hasFilters(filters) && (
-        <button type="button" className="small" onClick={() => onChange({})}>
-          Clear filters
-        </button>
-      )}
-      {onLabels && (
-        <button type="button" className="small" onClick={onLabels}>
-          Manage labels
-        </button>
-      )}
-      <button type="button" className="small icon" aria-label="Keyboard shortcuts" onClick={onHelp}>
-        ?
-      </button>
-    </div>
+    </>
   );
 }
 
@@ -289,7 +381,8 @@ function ShortcutHelp({ onClose }: { onClose: () => void }) {
         </dt>
         <dd>
           Move focus between cards: up and down within a column, left and right to the nearest card of the
-          next column
+          next column. On the calendar: left and right to the previous or next day with tasks, up and down
+          within a day, then on to the week above or below
         </dd>
         <dt>
           <kbd>Enter</kbd>

@@ -23,7 +23,7 @@ import { isOverdue } from './board-logic.ts';
 import type { CardLookups } from './Card.tsx';
 import { reportDropFailure } from './optimistic.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
-import { jumpToDroppable } from './keyboard.ts';
+import { jumpToDroppable, nextCalendarTask } from './keyboard.ts';
 import { cardKeyDown, useTaskSensors } from './dnd.ts';
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -71,6 +71,7 @@ const dayCollision: CollisionDetection = (args) => {
 /**
  * Tasks by due date. Drag a task to another day to reschedule it, with the mouse, a finger (press and hold) or
  * the keyboard (Space, arrows: a day left or right, a week up or down, Space); or use the task panel's date field.
+ * Without a drag, the arrows move the focus between tasks (`nextCalendarTask`).
  */
 export function CalendarView({
   project,
@@ -199,10 +200,11 @@ export function CalendarView({
           }}
         >
           <ol className={`calendar-grid${active ? ' is-dragging' : ''}`}>
-            {days.map((day) => (
+            {days.map((day, dayIndex) => (
               <DayCell
                 key={day}
                 day={day}
+                dayIndex={dayIndex}
                 inMonth={Number(day.slice(5, 7)) - 1 === month.month}
                 tasks={byDay.get(day) ?? []}
                 project={project}
@@ -226,6 +228,7 @@ export function CalendarView({
 
 function DayCell({
   day,
+  dayIndex,
   inMonth,
   tasks,
   project,
@@ -233,6 +236,8 @@ function DayCell({
   canEdit,
 }: {
   day: string;
+  /** The day's place in the grid (seven a week): the arrow keys' column. */
+  dayIndex: number;
   inMonth: boolean;
   tasks: Task[];
   project: Project;
@@ -249,8 +254,16 @@ function DayCell({
         <time dateTime={day}>{Number(day.slice(8))}</time>
       </span>
       <ul aria-label={`Due ${longDate(day)}`}>
-        {tasks.map((t) => (
-          <CalendarTask key={t.id} task={t} project={project} lookups={lookups} canEdit={canEdit} />
+        {tasks.map((t, index) => (
+          <CalendarTask
+            key={t.id}
+            task={t}
+            column={dayIndex}
+            index={index}
+            project={project}
+            lookups={lookups}
+            canEdit={canEdit}
+          />
         ))}
       </ul>
     </li>
@@ -259,11 +272,15 @@ function DayCell({
 
 function CalendarTask({
   task,
+  column,
+  index,
   project,
   lookups,
   canEdit,
 }: {
   task: Task;
+  column: number;
+  index: number;
   project: Project;
   lookups: CardLookups;
   canEdit: boolean;
@@ -284,6 +301,9 @@ function CalendarTask({
       ref={setNodeRef}
       className={classes.join(' ')}
       aria-labelledby={titleId}
+      data-card-id={task.id}
+      data-column={column}
+      data-index={index}
       tabIndex={canEdit ? 0 : undefined}
       aria-roledescription={canEdit ? 'draggable task' : undefined}
       aria-describedby={canEdit ? attributes['aria-describedby'] : undefined}
@@ -291,6 +311,8 @@ function CalendarTask({
       onKeyDown={cardKeyDown({
         dragging: Boolean(active),
         open: () => navigate(`/p/${project.key}/${task.key}`),
+        container: '.calendar-grid',
+        next: nextCalendarTask,
         dragKeyDown,
       })}
     >

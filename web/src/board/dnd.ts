@@ -7,7 +7,7 @@ import {
   useSensors,
   type KeyboardCoordinateGetter,
 } from '@dnd-kit/core';
-import { ARROW_DIRECTIONS, focusNextCard, KEYBOARD_CODES } from './keyboard.ts';
+import { ARROW_DIRECTIONS, focusNextCard, KEYBOARD_CODES, type nextCard } from './keyboard.ts';
 
 /**
  * The drag sensors of every task surface (board, sprint planning, calendar): the mouse after 5 px, touch after a
@@ -31,6 +31,8 @@ export function cardKeyDown(options: {
   dragging: boolean;
   open: () => void;
   container?: string;
+  /** Which card an arrow moves the focus to (the board's `nextCard` by default). */
+  next?: typeof nextCard;
   dragKeyDown?: unknown;
 }): KeyboardEventHandler<HTMLElement> {
   return (event: KeyboardEvent<HTMLElement>) => {
@@ -41,7 +43,7 @@ export function cardKeyDown(options: {
       const container = options.container ? event.currentTarget.closest(options.container) : null;
       if (direction && container) {
         event.preventDefault();
-        focusNextCard(container, event.currentTarget, direction);
+        focusNextCard(container, event.currentTarget, direction, options.next);
         return;
       }
       if (event.key === 'Enter') {

@@ -1,4 +1,11 @@
-import { apiQuery, filtersFromParams, hasFilters, matches, paramsWithFilters } from './filters.ts';
+import {
+  apiQuery,
+  filtersFromParams,
+  hasFilters,
+  matches,
+  paramsWithFilters,
+  selectFilterCount,
+} from './filters.ts';
 
 describe('filters ↔ URL', () => {
   it('reads the known filters and ignores invalid values', () => {
@@ -50,5 +57,16 @@ describe('filters → API query and client matching', () => {
     expect(matches({ priority: 'high', dueDate: '2026-03-10' }, { due: 'today' }, today)).toBe(true);
     expect(matches({ priority: 'high', dueDate: '2026-03-09' }, { due: 'week' }, today)).toBe(false);
     expect(matches({ priority: 'high', dueDate: null }, {}, today)).toBe(true);
+  });
+});
+
+describe('selectFilterCount', () => {
+  it('counts the set filters other than the search', () => {
+    expect(selectFilterCount({})).toBe(0);
+    expect(selectFilterCount({ q: 'launch' })).toBe(0);
+    expect(selectFilterCount({ q: 'launch', priority: 'high', sprint: 'none' })).toBe(2);
+    expect(
+      selectFilterCount({ assignee: 'u1', label: 'l1', priority: 'low', sprint: 's1', due: 'today' }),
+    ).toBe(5);
   });
 });

@@ -83,3 +83,7 @@ export function matches(
 }
 
 export const hasFilters = (filters: BoardFilters) => FILTER_KEYS.some((key) => !!filters[key]);
+
+/** How many of the filters a sheet holds (all but the search, which stays on screen) are set. */
+export const selectFilterCount = (filters: BoardFilters) =>
+  FILTER_KEYS.filter((key) => key !== 'q' && !!filters[key]).length;

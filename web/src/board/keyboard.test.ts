@@ -3,6 +3,7 @@ import {
   acrossColumns,
   jumpToDroppable,
   nearestInDirection,
+  nextCalendarTask,
   nextCard,
   type Box,
   type CardSpot,
@@ -121,6 +122,51 @@ describe('nextCard (arrow keys on the board)', () => {
     expect(nextCard(cards, 'a', 'left')).toBeUndefined();
     expect(nextCard(cards, 'z', 'right')).toBeUndefined();
     expect(nextCard(cards, 'nope', 'down')).toBeUndefined();
+  });
+});
+
+describe('nextCalendarTask (arrow keys on the calendar)', () => {
+  // A month grid, seven days a week; a task's column is its day's place in the grid, its index its place in the day.
+  const spot = (id: string, day: number, index: number): CardSpot => {
+    const top = Math.floor(day / 7) * 100 + 20 + index * 30;
+    return { id, column: day, index, top, bottom: top + 25 };
+  };
+  // Week 0: Wednesday (day 2) a0, a1; Sunday (day 6) s. Week 1: nothing. Week 2: Monday (day 14) m; Thursday
+  // (day 17) t0, t1. Week 3: Wednesday (day 23) w.
+  const cards = [
+    spot('a0', 2, 0),
+    spot('a1', 2, 1),
+    spot('s', 6, 0),
+    spot('m', 14, 0),
+    spot('t0', 17, 0),
+    spot('t1', 17, 1),
+    spot('w', 23, 0),
+  ];
+
+  it('moves up and down within a day first', () => {
+    expect(nextCalendarTask(cards, 'a0', 'down')).toBe('a1');
+    expect(nextCalendarTask(cards, 't1', 'up')).toBe('t0');
+  });
+  it('then on to the nearest week with tasks, to the nearest weekday: its first task down, its last up', () => {
+    expect(nextCalendarTask(cards, 'a1', 'down')).toBe('t0'); // week 1 is empty; Thursday is nearest Wednesday
+    expect(nextCalendarTask(cards, 't0', 'up')).toBe('a1');
+    expect(nextCalendarTask(cards, 'm', 'up')).toBe('a1');
+    expect(nextCalendarTask(cards, 't1', 'down')).toBe('w');
+    expect(nextCalendarTask(cards, 'w', 'up')).toBe('t1');
+  });
+  it('moves left and right to the previous or next day with tasks, across the end of a week', () => {
+    expect(nextCalendarTask(cards, 'a1', 'right')).toBe('s');
+    expect(nextCalendarTask(cards, 's', 'right')).toBe('m');
+    expect(nextCalendarTask(cards, 'm', 'left')).toBe('s');
+    expect(nextCalendarTask(cards, 't1', 'left')).toBe('m');
+    expect(nextCalendarTask(cards, 's', 'left')).toBe('a0');
+  });
+  it('stays at the ends of the grid and for an unknown task', () => {
+    expect(nextCalendarTask(cards, 'a0', 'up')).toBeUndefined();
+    expect(nextCalendarTask(cards, 'w', 'down')).toBeUndefined();
+    expect(nextCalendarTask(cards, 'w', 'right')).toBeUndefined();
+    expect(nextCalendarTask(cards, 'a0', 'left')).toBeUndefined();
+    expect(nextCalendarTask(cards, 'nope', 'down')).toBeUndefined();
   });
 });
 

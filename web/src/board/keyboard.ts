@@ -158,10 +158,44 @@ export function nextCard(
 }
 
 /**
- * Moves the focus from a card of `container` to the next one that way (cards carry `data-card-id`,
- * `data-column` and `data-index`). Returns whether it moved.
+ * `nextCard` for the calendar, whose cards' `column` is their day's place in the month grid (seven a week): left
+ * and right go to the nearest earlier or later day that has tasks (across the ends of weeks); up and down move
+ * within the day, then on to the nearest week above or below that has tasks, to the task on the weekday nearest
+ * the current one (that day's last task going up, its first going down).
  */
-export function focusNextCard(container: Element, from: HTMLElement, direction: Direction): boolean {
+export function nextCalendarTask(
+  cards: readonly CardSpot[],
+  currentId: string,
+  direction: Direction,
+): string | undefined {
+  const inDay = nextCard(cards, currentId, direction);
+  const current = cards.find((c) => c.id === currentId);
+  if (inDay !== undefined || !current || direction === 'left' || direction === 'right') return inDay;
+  const step = direction === 'down' ? 1 : -1;
+  const week = (c: CardSpot) => Math.floor(c.column / 7);
+  const weeks = [...new Set(cards.map(week))]
+    .filter((w) => (w - week(current)) * step > 0)
+    .sort((a, b) => (a - b) * step);
+  const target = weeks[0];
+  if (target === undefined) return undefined;
+  const score = (c: CardSpot) => Math.abs((c.column % 7) - (current.column % 7)) * 1e6 + step * c.index;
+  let best: CardSpot | undefined;
+  for (const card of cards) {
+    if (week(card) === target && (!best || score(card) < score(best))) best = card;
+  }
+  return best?.id;
+}
+
+/**
+ * Moves the focus from a card of `container` to the next one that way (cards carry `data-card-id`,
+ * `data-column` and `data-index`), the one `next` picks (the board's rule by default). Returns whether it moved.
+ */
+export function focusNextCard(
+  container: Element,
+  from: HTMLElement,
+  direction: Direction,
+  next: typeof nextCard = nextCard,
+): boolean {
   const nodes = [...container.querySelectorAll<HTMLElement>('[data-card-id]')];
   const spots = nodes.map((node) => {
     const rect = node.getBoundingClientRect();
@@ -173,7 +207,7 @@ export function focusNextCard(container: Element, from: HTMLElement, direction: 
       bottom: rect.bottom,
     };
   });
-  const id = nextCard(spots, from.dataset.cardId ?? '', direction);
+  const id = next(spots, from.dataset.cardId ?? '', direction);
   const target = id === undefined ? undefined : nodes.find((n) => n.dataset.cardId === id);
   if (!target) return false;
   target.focus();
