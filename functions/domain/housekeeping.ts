@@ -1,6 +1,6 @@
 import { RESTORE_DAYS } from '#shared/schemas/tasks';
 import { DailyIncompleteError } from './reminders.ts';
-import { addDays, restorable, type TaskRecord } from './tasks.ts';
+import { addDays, withinRestoreWindow, type TaskRecord } from './tasks.ts';
 
 /**
  * Daily housekeeping: what nothing else removes.
@@ -49,7 +49,9 @@ export class HousekeepingService {
     for (const day of purgeDays(now)) {
       for await (const page of this.repository.deletedOn(day)) {
         // The index is a copy: only what is still deleted, and past the window, goes.
-        const ids = page.filter((t) => t.deletedAt && !restorable(t.deletedAt, now)).map((t) => t.id);
+        const ids = page
+          .filter((t) => t.deletedAt && !withinRestoreWindow(t.deletedAt, now))
+          .map((t) => t.id);
         if (ids.length === 0) continue;
         if (!this.hasTime()) throw new DailyIncompleteError(`the purge of tasks deleted on ${day}`);
         await this.repository.deleteTasks(ids);

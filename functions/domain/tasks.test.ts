@@ -20,7 +20,7 @@ import {
   placeRank,
   queueWaitMs,
   rankTail,
-  restorable,
+  withinRestoreWindow,
   statusAt,
   statusIndex,
   STALL_MS,
@@ -157,11 +157,11 @@ describe('completedAtAfter', () => {
   });
 });
 
-describe('restorable', () => {
+describe('withinRestoreWindow', () => {
   it('allows restoring for 30 days after the deletion', () => {
     const deletedAt = '2026-01-01T00:00:00.000Z';
-    expect(restorable(deletedAt, new Date('2026-01-31T00:00:00.000Z'))).toBe(true);
-    expect(restorable(deletedAt, new Date('2026-01-31T00:00:00.001Z'))).toBe(false);
+    expect(withinRestoreWindow(deletedAt, new Date('2026-01-31T00:00:00.000Z'))).toBe(true);
+    expect(withinRestoreWindow(deletedAt, new Date('2026-01-31T00:00:00.001Z'))).toBe(false);
   });
 });
 
@@ -506,7 +506,7 @@ describe('TaskService', () => {
     afterSleep = undefined;
     service = new TaskService(
       repo,
-      () => new Date('2026-03-01T10:00:00.000Z'),
+      () => new Date(Date.parse('2026-03-01T10:00:00.000Z') + clockMs),
       async (ms) => {
         sleeps.push(ms);
         clockMs += ms;
@@ -514,7 +514,6 @@ describe('TaskService', () => {
         await new Promise((r) => setImmediate(r));
         afterSleep?.();
       },
-      () => clockMs,
     );
   });
 

@@ -311,9 +311,12 @@ export function completedAtAfter(
   return before?.status === 'done' && before.completedAt ? before.completedAt : now;
 }
 
-/** Whether a task deleted at `deletedAt` may still be restored at `now`. */
-export function restorable(deletedAt: string, now: Date): boolean {
-  return now.getTime() - Date.parse(deletedAt) <= RESTORE_DAYS * 86_400_000;
+/**
+ * Whether `at` is at most RESTORE_DAYS before `now`: a task deleted then may still be restored, and the change
+ * feed still holds the events since then (the daily housekeeping purges deleted tasks past the window).
+ */
+export function withinRestoreWindow(at: string, now: Date): boolean {
+  return now.getTime() - Date.parse(at) <= RESTORE_DAYS * 86_400_000;
 }
 
 /** The calendar day (`YYYY-MM-DD`) it is at `now` in `timeZone`. */
@@ -518,8 +521,12 @@ export class TaskService {
     private readonly repository: TaskRepository,
     private readonly clock: () => Date = () => new Date(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-    private readonly now: () => number = Date.now,
   ) {}
+
+  /** The clock in milliseconds (the creation queue's deadlines and waits). */
+  private now(): number {
+    return this.clock().getTime();
+  }
 
   /** What one turn of a creation queue takes, as this instance last saw queues move (smoothed). */
   private turnMs = INITIAL_TURN_MS;
@@ -1016,7 +1023,7 @@ export class TaskService {
       throw new VersionConflictError(taskView(task, project.key));
     if (!task.deletedAt) throw new ConflictError('The task is not deleted');
     const now = this.clock();
-    if (!restorable(task.deletedAt, now)) {
+    if (!withinRestoreWindow(task.deletedAt, now)) {
       throw new ConflictError(
         `The task was deleted more than ${RESTORE_DAYS} days ago and cannot be restored`,
       );
@@ -1157,9 +1164,9 @@ export class TaskService {
    */
   async changes(caller: Caller, projectId: string, since: string, limit: number): Promise<ChangesPage> {
     const now = this.clock();
-    // The daily housekeeping purges tasks deleted more than RESTORE_DAYS ago, their events with them, so an
-    // older `since` could not learn of those deletions: the client must reload the project instead.
-    if (now.getTime() - Date.parse(since) > RESTORE_DAYS * 86_400_000) {
+    // Tasks deleted before the window are purged with their events, so an older `since` could not learn of
+    // those deletions: the client must reload the project instead.
+    if (!withinRestoreWindow(since, now)) {
       throw new ValidationError([
         { field: 'since', message: `is more than ${RESTORE_DAYS} days ago; reload the project instead` },
       ]);

@@ -109,13 +109,16 @@ export const toTask = (item: Item): TaskRecord => {
   return task;
 };
 
+/** The turn of a stored project item (absent: 0). */
+const turnOf = (item: Item) => (typeof item.turn === 'number' ? item.turn : 0);
+
 const toProject = (item: Item): ProjectRecord => ({
   id: item.id as string,
   workspaceId: item.workspaceId as string,
   key: item.key as string,
   archived: item.archived === true,
   taskSeq: typeof item.taskSeq === 'number' ? item.taskSeq : undefined,
-  turn: typeof item.turn === 'number' ? item.turn : 0,
+  turn: turnOf(item),
   left: item.left instanceof Set ? [...(item.left as Set<unknown>)].map(Number) : [],
 });
 
@@ -136,9 +139,6 @@ const QUEUE_NAMES = { '#ticket': 'ticket', '#turn': 'turn', '#left': 'left' } as
 /** `turn = :prev`, an absent turn counting as 0. */
 const turnIs = (prev: number) =>
   prev === 0 ? '(attribute_not_exists(#turn) OR #turn = :prev)' : '#turn = :prev';
-
-/** The turn of a stored project item (absent: 0). */
-const turnOf = (item: Item) => (typeof item.turn === 'number' ? item.turn : 0);
 
 /** Tries of a single read or write of the project item that lost to a transaction on it (TransactionConflict). */
 const CONFLICT_TRIES = 10;
