@@ -1,6 +1,6 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { diffUpdate, transactWrite } from './dynamo.ts';
+import { diffUpdate, transactWrite, writeIf } from './dynamo.ts';
 
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({
@@ -53,6 +53,19 @@ describe('transactWrite', () => {
   it('passes other errors on', async () => {
     const { ddb } = clientFailing(new Error('network down'));
     await expect(transactWrite(ddb, parts)).rejects.toThrow('network down');
+  });
+});
+
+describe('writeIf', () => {
+  it('is true when written, false when the condition failed, and throws anything else', async () => {
+    await expect(writeIf(async () => ({}))).resolves.toBe(true);
+    const failed = new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+    });
+    await expect(writeIf(() => Promise.reject(failed))).resolves.toBe(false);
+    const other = new Error('network');
+    await expect(writeIf(() => Promise.reject(other))).rejects.toBe(other);
   });
 });
 

@@ -85,6 +85,17 @@ export async function queryPage(
   return { items: Items ?? [], nextCursor: encodeCursor(LastEvaluatedKey) };
 }
 
+/** Sends one conditional write: true when it was written, false when its condition failed (other errors throw). */
+export async function writeIf(send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
 /** For each part of a cancelled transaction, whether its condition failed (same order as the parts). */
 export function failedConditions(error: unknown): boolean[] | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;

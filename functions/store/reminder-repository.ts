@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   memberKey,
@@ -8,7 +7,7 @@ import {
   type ReminderReads,
   type ReminderRepository,
 } from '#functions/domain/reminders';
-import { batchGetAll, queryPages } from './dynamo.ts';
+import { batchGetAll, queryPages, writeIf } from './dynamo.ts';
 import { DAY_SHARDS, ItemType, keys } from './keys.ts';
 import { toTask } from './task-repository.ts';
 
@@ -86,9 +85,9 @@ export class DynamoReminderRepository implements ReminderRepository {
     return reads;
   }
 
-  async claim(userId: string, dueDate: string, expiresAt: number): Promise<boolean> {
-    try {
-      await this.ddb.send(
+  claim(userId: string, dueDate: string, expiresAt: number): Promise<boolean> {
+    return writeIf(() =>
+      this.ddb.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -101,12 +100,8 @@ export class DynamoReminderRepository implements ReminderRepository {
           },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async release(userId: string, dueDate: string): Promise<void> {

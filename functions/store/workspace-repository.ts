@@ -15,7 +15,7 @@ import type {
   WorkspaceRecord,
   WorkspaceRepository,
 } from '#functions/domain/workspaces';
-import { batchGetAll, failedConditions, oldItemOf, queryPage, queryPages } from './dynamo.ts';
+import { batchGetAll, failedConditions, oldItemOf, queryPage, queryPages, writeIf } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 
 const toWorkspace = (item: Record<string, unknown>): WorkspaceRecord => ({
@@ -147,18 +147,16 @@ export class DynamoWorkspaceRepository implements WorkspaceRepository {
   }
 
   async delete(workspaceId: string): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    const deleted = await writeIf(() =>
+      this.ddb.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.workspace(workspaceId),
           ConditionExpression: 'attribute_exists(PK)',
         }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    if (!deleted) return false;
     // The workspace item is gone first: from then on no read shows it, and lists skip memberships without it.
     // The memberships themselves go next, so nobody keeps a dangling entry.
     const memberKeys = queryPages(this.ddb, {
