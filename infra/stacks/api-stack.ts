@@ -105,6 +105,21 @@ export class ApiStack extends Stack {
         retention: logRetention(config.logRetentionDays),
         removalPolicy,
       });
+    // One JSON object per request (CloudWatch Logs Insights reads its fields without parsing rules): the fields
+    // both APIs have, and each API's own.
+    const accessLogFormat = (own: Record<string, string>) =>
+      AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          requestTime: '$context.requestTime',
+          routeKey: '$context.routeKey',
+          status: '$context.status',
+          integrationLatency: '$context.integrationLatency',
+          integrationError: '$context.integrationErrorMessage',
+          ...own,
+        }),
+      );
     const throttle = { rateLimit: config.apiThrottle.rateLimit, burstLimit: config.apiThrottle.burstLimit };
     this.httpStage = new HttpStage(this.httpApi, 'DefaultStage', {
       httpApi: this.httpApi,
@@ -112,25 +127,15 @@ export class ApiStack extends Stack {
       throttle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs('Http')),
-        // One JSON object per request (CloudWatch Logs Insights reads its fields without parsing rules).
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            method: '$context.httpMethod',
-            routeKey: '$context.routeKey',
-            path: '$context.path',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            responseLatency: '$context.responseLatency',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-            userAgent: '$context.identity.userAgent',
-          }),
-        ),
+        format: accessLogFormat({
+          method: '$context.httpMethod',
+          path: '$context.path',
+          protocol: '$context.protocol',
+          responseLength: '$context.responseLength',
+          responseLatency: '$context.responseLatency',
+          authorizerError: '$context.authorizer.error',
+          userAgent: '$context.identity.userAgent',
+        }),
       },
     });
     const jwtAuthorizer = new HttpJwtAuthorizer('CognitoJwt', props.jwtIssuer, {
@@ -203,20 +208,11 @@ export class ApiStack extends Stack {
       throttle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs('WebSocket')),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            eventType: '$context.eventType',
-            routeKey: '$context.routeKey',
-            connectionId: '$context.connectionId',
-            status: '$context.status',
-            integrationLatency: '$context.integrationLatency',
-            error: '$context.error.message',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
+        format: accessLogFormat({
+          eventType: '$context.eventType',
+          connectionId: '$context.connectionId',
+          error: '$context.error.message',
+        }),
       },
     });
     // WebSocket stages log through the account's API Gateway CloudWatch role (HTTP APIs do not need it). Like
