@@ -4,13 +4,10 @@
  * Goal: one Query/GetItem (or BatchGetItem with the membership) per read, one transaction per write, plus the
  * per-user rate-limit counter (one UpdateItem on every signed-in request).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { httpRoutes, routeKeyOf } from '../shared/routes.ts';
-import { spawnLocalStack } from '../infra/local/spawn.ts';
 import type { LocalOutputs } from '../infra/local/stack.ts';
 import { signUpLocalUser, type LocalUser } from '../test/users.ts';
+import { withBenchStack } from './load.ts';
 
 interface Step {
   route: string;
@@ -52,14 +49,7 @@ async function latestMailToken(o: LocalOutputs, to: string): Promise<string> {
 }
 
 export async function apiCalls(root: string): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'teamflow-bench-'));
-  const stack = await spawnLocalStack({
-    root,
-    dataDir,
-    web: false,
-    env: { TEAMFLOW_ACCESS_LOG: '0', TEAMFLOW_EXPOSE_DB_CALLS: '1' },
-  });
-  try {
+  await withBenchStack(root, { TEAMFLOW_EXPOSE_DB_CALLS: '1' }, async (stack) => {
     const o = stack.outputs;
     const [owner, invitee] = await Promise.all([signUpLocalUser(o, 'Owner'), signUpLocalUser(o, 'Invitee')]);
     const steps: Step[] = [];
@@ -363,8 +353,5 @@ export async function apiCalls(root: string): Promise<void> {
       console.log(
         `\nFailed (the figures of these are not meaningful): ${failed.map((s) => `${s.route} ${s.status}`).join(', ')}`,
       );
-  } finally {
-    await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }

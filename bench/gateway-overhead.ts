@@ -4,15 +4,11 @@
  * Target: the API reaches at least 80% of the raw rate. The per-user rate limit (one more DynamoDB write a
  * request) is switched off here: this measures the gateway and pipeline around the one GetItem.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Agent, request } from 'node:http';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { spawnLocalStack } from '../infra/local/spawn.ts';
 import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
-import { formatResult, mergeResults, runLoad, type LoadResult } from './load.ts';
+import { formatResult, mergeResults, runLoad, type LoadResult, withBenchStack } from './load.ts';
 import { signUpLocalUser } from '../test/users.ts';
 
 const CONCURRENCY = 20;
@@ -20,14 +16,7 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 12_000);
 const ROUNDS = 4;
 
 export async function gatewayOverhead(root: string): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'teamflow-bench-'));
-  const stack = await spawnLocalStack({
-    root,
-    dataDir,
-    web: false,
-    env: { TEAMFLOW_ACCESS_LOG: '0', RATE_LIMIT_USER_PER_MINUTE: '0' },
-  });
-  try {
+  await withBenchStack(root, { RATE_LIMIT_USER_PER_MINUTE: '0' }, async (stack) => {
     const o = stack.outputs;
     const user = await signUpLocalUser(o, 'Bench');
     const dynamodb = new DynamoDBClient({
@@ -79,8 +68,5 @@ export async function gatewayOverhead(root: string): Promise<void> {
       `API rate / raw rate: ${(ratio * 100).toFixed(1)}% (target >= 80%: ${ratio >= 0.8 ? 'met' : 'NOT met'}); ` +
         `added p50 latency ${(apiResult.p50 - rawResult.p50).toFixed(2)} ms`,
     );
-  } finally {
-    await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -16,8 +19,33 @@ import { newChildId } from '../functions/lib/ids.ts';
 import { ItemType, keys } from '../functions/store/keys.ts';
 import { taskItem } from '../functions/store/task-repository.ts';
 import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
+import { spawnLocalStack, type SpawnedStack } from '../infra/local/spawn.ts';
 import type { LocalOutputs } from '../infra/local/stack.ts';
 import { signUpLocalUser, type LocalUser } from '../test/users.ts';
+
+/**
+ * Runs `bench` against a local stack of its own (fresh data folder, no web app, no per-request log line), then
+ * stops the stack and deletes its data whatever happened.
+ */
+export async function withBenchStack<T>(
+  root: string,
+  env: Record<string, string>,
+  bench: (stack: SpawnedStack) => Promise<T>,
+): Promise<T> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'teamflow-bench-'));
+  const stack = await spawnLocalStack({
+    root,
+    dataDir,
+    web: false,
+    env: { TEAMFLOW_ACCESS_LOG: '0', ...env },
+  });
+  try {
+    return await bench(stack);
+  } finally {
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
 /** A closed-loop load generator: `concurrency` workers call `fn` back to back for `durationMs`. */
 export interface LoadResult {

@@ -16,9 +16,6 @@
  * --concurrency 5 --duration 10` (seconds). The per-user limit is raised out of reach (its counter is still
  * written on every request, as in production), so a handful of members can carry the load.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   BatchGetCommand,
   GetCommand,
@@ -34,7 +31,6 @@ import { newChildId } from '../functions/lib/ids.ts';
 import { activityItem } from '../functions/store/activity.ts';
 import { ItemType, keys } from '../functions/store/keys.ts';
 import { taskItem } from '../functions/store/task-repository.ts';
-import { spawnLocalStack } from '../infra/local/spawn.ts';
 import { signUpLocalUser, type LocalUser } from '../test/users.ts';
 import {
   apiClient,
@@ -46,6 +42,7 @@ import {
   seedTasks,
   type ApiCall,
   type ApiResponse,
+  withBenchStack,
 } from './load.ts';
 
 const PROJECTS = 3;
@@ -131,166 +128,168 @@ export async function mixedWorkload(root: string): Promise<void> {
   const durationArg = argument('duration');
   const durationMs =
     durationArg !== undefined ? durationArg * 1000 : Number(process.env.BENCH_MIXED_DURATION_MS ?? 30_000);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'teamflow-bench-'));
-  const stack = await spawnLocalStack({
+  await withBenchStack(
     root,
-    dataDir,
-    web: false,
-    env: {
-      TEAMFLOW_ACCESS_LOG: '0',
+    {
       TEAMFLOW_EXPOSE_DB_CALLS: '1',
       RATE_LIMIT_USER_PER_MINUTE: '1000000000',
     },
-  });
-  try {
-    const o = stack.outputs;
-    const api = apiClient(o, concurrency);
-    const owner = await signUpLocalUser(o, 'Bench owner');
-    const ws = expectStatus(
-      await api<{ id: string }>('POST', '/workspaces', {
-        token: owner.idToken,
-        body: { name: 'Mixed bench' },
-      }),
-      201,
-      'create workspace',
-    );
-    const members = await inviteMembers(o, api, owner, ws.id, MEMBERS);
-    const users = [owner, ...members];
-
-    const seedStarted = performance.now();
-    const projects: Project[] = [];
-    for (let p = 0; p < PROJECTS; p++) {
-      const key = `MIX${'ABCDEFGHIJ'[p]}`;
-      const project = expectStatus(
-        await api<{ id: string }>('POST', `/workspaces/${ws.id}/projects`, {
+    async (stack) => {
+      const o = stack.outputs;
+      const api = apiClient(o, concurrency);
+      const owner = await signUpLocalUser(o, 'Bench owner');
+      const ws = expectStatus(
+        await api<{ id: string }>('POST', '/workspaces', {
           token: owner.idToken,
-          body: { name: `Mixed ${p + 1}`, key },
+          body: { name: 'Mixed bench' },
         }),
         201,
-        'create project',
+        'create workspace',
       );
-      const records = await seedTasks(o, {
-        workspaceId: ws.id,
-        projectId: project.id,
-        createdBy: owner.userId,
-        count: TASKS_PER_PROJECT,
-        statusOf: (i) => TASK_STATUSES[[0, 0, 0, 1, 1, 2, 3, 4, 4, 5][i % 10]!]!,
-        assigneesOf: (i) => (i % 3 === 0 ? [] : [users[i % users.length]!.userId]),
-        activityWithKey: key,
+      const members = await inviteMembers(o, api, owner, ws.id, MEMBERS);
+      const users = [owner, ...members];
+
+      const seedStarted = performance.now();
+      const projects: Project[] = [];
+      for (let p = 0; p < PROJECTS; p++) {
+        const key = `MIX${'ABCDEFGHIJ'[p]}`;
+        const project = expectStatus(
+          await api<{ id: string }>('POST', `/workspaces/${ws.id}/projects`, {
+            token: owner.idToken,
+            body: { name: `Mixed ${p + 1}`, key },
+          }),
+          201,
+          'create project',
+        );
+        const records = await seedTasks(o, {
+          workspaceId: ws.id,
+          projectId: project.id,
+          createdBy: owner.userId,
+          count: TASKS_PER_PROJECT,
+          statusOf: (i) => TASK_STATUSES[[0, 0, 0, 1, 1, 2, 3, 4, 4, 5][i % 10]!]!,
+          assigneesOf: (i) => (i % 3 === 0 ? [] : [users[i % users.length]!.userId]),
+          activityWithKey: key,
+        });
+        projects.push({ id: project.id, key, records });
+      }
+      const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+      // --- the API ------------------------------------------------------------------------------------------
+      const views: View[] = Array.from({ length: concurrency }, () => ({
+        tasks: new Map(),
+        tops: new Map(),
+      }));
+      const client = (w: number) => ({
+        api,
+        user: users[w % users.length]!,
+        users,
+        view: views[w]!,
+        projects,
       });
-      projects.push({ id: project.id, key, records });
-    }
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
+      // Each client starts from a look at every board; then a short untimed run warms everything up.
+      await Promise.all(
+        views.map(async (_, w) => {
+          for (const project of projects) await boardLoad(client(w), project, '');
+        }),
+      );
+      await runMix(concurrency, WARM_UP_MS, client, newStats());
+      // Rounds, API then raw DynamoDB (see the end), in turn: drift on this shared machine hits both alike. Each
+      // raw round replays the calls the API has made so far.
+      const stats = newStats();
+      const raw: RawTotals = { byCall: new Map(), errors: 0, seconds: 0 };
+      const world = { table: localTable(o, concurrency), workspaceId: ws.id, users, projects };
+      let seconds = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        seconds += (await runMix(concurrency, durationMs / ROUNDS, client, stats)).seconds;
+        await runRaw(concurrency, durationMs / ROUNDS, stats, world, raw);
+      }
 
-    // --- the API ------------------------------------------------------------------------------------------
-    const views: View[] = Array.from({ length: concurrency }, () => ({ tasks: new Map(), tops: new Map() }));
-    const client = (w: number) => ({ api, user: users[w % users.length]!, users, view: views[w]!, projects });
-    // Each client starts from a look at every board; then a short untimed run warms everything up.
-    await Promise.all(
-      views.map(async (_, w) => {
-        for (const project of projects) await boardLoad(client(w), project, '');
-      }),
-    );
-    await runMix(concurrency, WARM_UP_MS, client, newStats());
-    // Rounds, API then raw DynamoDB (see the end), in turn: drift on this shared machine hits both alike. Each
-    // raw round replays the calls the API has made so far.
-    const stats = newStats();
-    const raw: RawTotals = { byCall: new Map(), errors: 0, seconds: 0 };
-    const world = { table: localTable(o, concurrency), workspaceId: ws.id, users, projects };
-    let seconds = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      seconds += (await runMix(concurrency, durationMs / ROUNDS, client, stats)).seconds;
-      await runRaw(concurrency, durationMs / ROUNDS, stats, world, raw);
-    }
+      const all = new Stats();
+      for (const s of stats.values()) {
+        all.latencies.push(...s.latencies);
+        for (const [status, n] of s.statuses) all.statuses.set(status, (all.statuses.get(status) ?? 0) + n);
+        for (const [code, n] of s.errors) all.errors.set(code, (all.errors.get(code) ?? 0) + n);
+        for (const [op, n] of Object.entries(s.calls)) all.calls[op] = (all.calls[op] ?? 0) + n;
+      }
+      console.log('\n## Mixed workload');
+      console.log(
+        `${PROJECTS} projects x ${TASKS_PER_PROJECT} tasks seeded STRAIGHT INTO THE STORE (BatchWriteItem of the ` +
+          `items the product's create writes: task, assignments, activity; project counters set to match) in ` +
+          `${seedSeconds.toFixed(1)} s; workspace, projects and ${users.length} members made through the API.`,
+      );
+      console.log(
+        `Concurrency ${concurrency} for ${seconds.toFixed(1)} s in ${ROUNDS} rounds (after ${WARM_UP_MS / 1000} s ` +
+          `of warm-up); ` +
+          `client i is member i mod ${users.length}; mix ${MIX.map(([op, w]) => `${op} ${w}%`).join(', ')}; ` +
+          `per-user limit out of reach (its counter still written on every request).`,
+      );
+      console.log(
+        `${'operation'.padEnd(20)} ${'req/s'.padStart(7)} ${'requests'.padStart(8)}  ${'p50'.padStart(8)}  ` +
+          `${'p95'.padStart(8)}  ${'p99'.padStart(8)}  ${'2xx'.padStart(6)} ${'409'.padStart(5)}  ${'other errors'.padEnd(28)}  ` +
+          `DynamoDB calls/request`,
+      );
+      const line = (label: string, s: Stats, note = '') => {
+        const sorted = [...s.latencies].sort((a, b) => a - b);
+        const others = [...s.errors]
+          .filter(([code]) => !code.startsWith('409 '))
+          .map(([code, n]) => `${code} x${n}`)
+          .join(', ');
+        const perRequest = Object.entries(s.calls)
+          .map(([op, n]) => `${op} ${(n / s.requests).toFixed(2)}`)
+          .join(', ');
+        console.log(
+          `${label.padEnd(20)} ${(s.requests / seconds).toFixed(1).padStart(7)} ${String(s.requests).padStart(8)}  ` +
+            `${ms(percentile(sorted, 50))}  ${ms(percentile(sorted, 95))}  ${ms(percentile(sorted, 99))}  ` +
+            `${String(s.count((st) => st < 300)).padStart(6)} ${String(s.count((st) => st === 409)).padStart(5)}  ` +
+            `${(others || '-').padEnd(28)}  ${(s.dynamoCalls / Math.max(1, s.requests)).toFixed(2)} (${perRequest})${note}`,
+        );
+      };
+      for (const [op, s] of stats) {
+        line(op, s, op === 'patch' || op === 'move' ? `; ${s.retries} of them retries after a re-read` : '');
+      }
+      line('all', all);
+      const conflicts = [...all.errors].filter(([code]) => code.startsWith('409 '));
+      console.log(
+        `409s by code: ${conflicts.map(([code, n]) => `${code.slice(4)} x${n}`).join(', ') || 'none'} ` +
+          `(VERSION_CONFLICT: the task changed since the client saw it; CONFLICT: e.g. a create that lost the race ` +
+          `for the next number too often, or a neighbour that moved).`,
+      );
+      const notFound = stats.get('comment')?.statuses.get(404) ?? 0;
+      if (notFound > 0 && notFound === stats.get('comment')?.requests) {
+        console.log('Note: every comment answered 404: POST /api/tasks/{taskId}/comments is not served yet.');
+      }
 
-    const all = new Stats();
-    for (const s of stats.values()) {
-      all.latencies.push(...s.latencies);
-      for (const [status, n] of s.statuses) all.statuses.set(status, (all.statuses.get(status) ?? 0) + n);
-      for (const [code, n] of s.errors) all.errors.set(code, (all.errors.get(code) ?? 0) + n);
-      for (const [op, n] of Object.entries(s.calls)) all.calls[op] = (all.calls[op] ?? 0) + n;
-    }
-    console.log('\n## Mixed workload');
-    console.log(
-      `${PROJECTS} projects x ${TASKS_PER_PROJECT} tasks seeded STRAIGHT INTO THE STORE (BatchWriteItem of the ` +
-        `items the product's create writes: task, assignments, activity; project counters set to match) in ` +
-        `${seedSeconds.toFixed(1)} s; workspace, projects and ${users.length} members made through the API.`,
-    );
-    console.log(
-      `Concurrency ${concurrency} for ${seconds.toFixed(1)} s in ${ROUNDS} rounds (after ${WARM_UP_MS / 1000} s ` +
-        `of warm-up); ` +
-        `client i is member i mod ${users.length}; mix ${MIX.map(([op, w]) => `${op} ${w}%`).join(', ')}; ` +
-        `per-user limit out of reach (its counter still written on every request).`,
-    );
-    console.log(
-      `${'operation'.padEnd(20)} ${'req/s'.padStart(7)} ${'requests'.padStart(8)}  ${'p50'.padStart(8)}  ` +
-        `${'p95'.padStart(8)}  ${'p99'.padStart(8)}  ${'2xx'.padStart(6)} ${'409'.padStart(5)}  ${'other errors'.padEnd(28)}  ` +
-        `DynamoDB calls/request`,
-    );
-    const line = (label: string, s: Stats, note = '') => {
-      const sorted = [...s.latencies].sort((a, b) => a - b);
-      const others = [...s.errors]
-        .filter(([code]) => !code.startsWith('409 '))
-        .map(([code, n]) => `${code} x${n}`)
-        .join(', ');
-      const perRequest = Object.entries(s.calls)
-        .map(([op, n]) => `${op} ${(n / s.requests).toFixed(2)}`)
+      // --- the same DynamoDB work, raw ----------------------------------------------------------------------
+      const apiCallsPerRequest = all.dynamoCalls / all.requests;
+      const rawCalls = [...raw.byCall.values()].reduce((sum, list) => sum + list.length, 0);
+      const rawRate = rawCalls / raw.seconds;
+      const detail = [...raw.byCall]
+        .map(([name, list]) => {
+          const sorted = list.sort((a, b) => a - b);
+          return `${name} ${list.length} p50 ${percentile(sorted, 50).toFixed(1)} ms`;
+        })
         .join(', ');
       console.log(
-        `${label.padEnd(20)} ${(s.requests / seconds).toFixed(1).padStart(7)} ${String(s.requests).padStart(8)}  ` +
-          `${ms(percentile(sorted, 50))}  ${ms(percentile(sorted, 95))}  ${ms(percentile(sorted, 99))}  ` +
-          `${String(s.count((st) => st < 300)).padStart(6)} ${String(s.count((st) => st === 409)).padStart(5)}  ` +
-          `${(others || '-').padEnd(28)}  ${(s.dynamoCalls / Math.max(1, s.requests)).toFixed(2)} (${perRequest})${note}`,
+        `\nRaw DynamoDB Local, the same mix of calls (by operation and size) at concurrency ${concurrency} for ` +
+          `${raw.seconds.toFixed(1)} s, in rounds between the API's: ${rawRate.toFixed(0)} calls/s (${rawCalls} ` +
+          `calls, ${raw.errors} errors; ${detail})`,
       );
-    };
-    for (const [op, s] of stats) {
-      line(op, s, op === 'patch' || op === 'move' ? `; ${s.retries} of them retries after a re-read` : '');
-    }
-    line('all', all);
-    const conflicts = [...all.errors].filter(([code]) => code.startsWith('409 '));
-    console.log(
-      `409s by code: ${conflicts.map(([code, n]) => `${code.slice(4)} x${n}`).join(', ') || 'none'} ` +
-        `(VERSION_CONFLICT: the task changed since the client saw it; CONFLICT: e.g. a create that lost the race ` +
-        `for the next number too often, or a neighbour that moved).`,
-    );
-    const notFound = stats.get('comment')?.statuses.get(404) ?? 0;
-    if (notFound > 0 && notFound === stats.get('comment')?.requests) {
-      console.log('Note: every comment answered 404: POST /api/tasks/{taskId}/comments is not served yet.');
-    }
-
-    // --- the same DynamoDB work, raw ----------------------------------------------------------------------
-    const apiCallsPerRequest = all.dynamoCalls / all.requests;
-    const rawCalls = [...raw.byCall.values()].reduce((sum, list) => sum + list.length, 0);
-    const rawRate = rawCalls / raw.seconds;
-    const detail = [...raw.byCall]
-      .map(([name, list]) => {
-        const sorted = list.sort((a, b) => a - b);
-        return `${name} ${list.length} p50 ${percentile(sorted, 50).toFixed(1)} ms`;
-      })
-      .join(', ');
-    console.log(
-      `\nRaw DynamoDB Local, the same mix of calls (by operation and size) at concurrency ${concurrency} for ` +
-        `${raw.seconds.toFixed(1)} s, in rounds between the API's: ${rawRate.toFixed(0)} calls/s (${rawCalls} ` +
-        `calls, ${raw.errors} errors; ${detail})`,
-    );
-    const writes =
-      (all.calls.UpdateItem ?? 0) + (all.calls.TransactWriteItems ?? 0) + (all.calls.PutItem ?? 0);
-    console.log(
-      `Writes (UpdateItem, TransactWriteItems) are ${((writes / all.dynamoCalls) * 100).toFixed(0)}% of the ` +
-        `API's DynamoDB calls (the rate-limit counter alone ${(((all.calls.UpdateItem ?? 0) / all.dynamoCalls) * 100).toFixed(0)}%); ` +
-        `DynamoDB Local's writes barely scale with concurrency, so they set the pace on both sides.`,
-    );
-    const apiRate = all.requests / seconds;
-    const equivalent = rawRate / apiCallsPerRequest;
-    console.log(
-      `The API made ${apiCallsPerRequest.toFixed(2)} DynamoDB calls per request (${(all.dynamoCalls / seconds).toFixed(0)} ` +
-        `calls/s): the raw rate is ${equivalent.toFixed(1)} API requests/s; the API reached ${apiRate.toFixed(1)} ` +
-        `requests/s = ${((apiRate / equivalent) * 100).toFixed(1)}% of it.`,
-    );
-  } finally {
-    await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+      const writes =
+        (all.calls.UpdateItem ?? 0) + (all.calls.TransactWriteItems ?? 0) + (all.calls.PutItem ?? 0);
+      console.log(
+        `Writes (UpdateItem, TransactWriteItems) are ${((writes / all.dynamoCalls) * 100).toFixed(0)}% of the ` +
+          `API's DynamoDB calls (the rate-limit counter alone ${(((all.calls.UpdateItem ?? 0) / all.dynamoCalls) * 100).toFixed(0)}%); ` +
+          `DynamoDB Local's writes barely scale with concurrency, so they set the pace on both sides.`,
+      );
+      const apiRate = all.requests / seconds;
+      const equivalent = rawRate / apiCallsPerRequest;
+      console.log(
+        `The API made ${apiCallsPerRequest.toFixed(2)} DynamoDB calls per request (${(all.dynamoCalls / seconds).toFixed(0)} ` +
+          `calls/s): the raw rate is ${equivalent.toFixed(1)} API requests/s; the API reached ${apiRate.toFixed(1)} ` +
+          `requests/s = ${((apiRate / equivalent) * 100).toFixed(1)}% of it.`,
+      );
+    },
+  );
 }
 
 const ms = (value: number) => `${value.toFixed(1).padStart(6)} ms`;

@@ -14,15 +14,13 @@
  * read the project in many pages.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import type { TaskStatus } from '../shared/schemas/tasks.ts';
-import { spawnLocalStack } from '../infra/local/spawn.ts';
 import { freePort } from '../infra/local/ports.ts';
 import { signUpLocalUser } from '../test/users.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.ts';
-import { apiClient, expectStatus, percentile, seedTasks } from './load.ts';
+import { apiClient, expectStatus, percentile, seedTasks, withBenchStack } from './load.ts';
 import { buildWeb, gzipBytes, kb } from './web-build.ts';
 
 const TASKS = Number(process.env.BENCH_WEB_BOARD_TASKS ?? 5000);
@@ -63,149 +61,147 @@ export async function webBoard(root: string): Promise<void> {
     return;
   }
   const built = await buildWeb(root);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'teamflow-bench-'));
-  const stack = await spawnLocalStack({
-    root,
-    dataDir,
-    web: false,
-    env: { TEAMFLOW_ACCESS_LOG: '0', RATE_LIMIT_USER_PER_MINUTE: '0' },
-  });
-  const { preview } = await import('vite');
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const gateway = stack.outputs.local.gatewayUrl;
-  const server = await preview({
-    configFile: path.join(root, 'web', 'vite.config.mts'),
-    root: path.join(root, 'web'),
-    logLevel: 'warn',
-    build: { outDir: built.outDir },
-    preview: {
-      host: '127.0.0.1',
-      port,
-      strictPort: true,
-      proxy: { '/api': { target: gateway, xfwd: true } },
-    },
-    plugins: [
-      {
-        // The stack's /config.json, with the API on this origin (as CloudFront serves it).
-        name: 'bench-config-json',
-        configurePreviewServer(s) {
-          s.middlewares.use('/config.json', (_req, res) => {
-            void fetch(`${gateway}/config.json`)
-              .then((r) => r.json() as Promise<Record<string, unknown>>)
-              .then((config) => {
-                res.setHeader('content-type', 'application/json');
-                res.end(JSON.stringify({ ...config, apiUrl: `${origin}/api` }));
-              });
-          });
-        },
+  await withBenchStack(root, { RATE_LIMIT_USER_PER_MINUTE: '0' }, async (stack) => {
+    const { preview } = await import('vite');
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const gateway = stack.outputs.local.gatewayUrl;
+    const server = await preview({
+      configFile: path.join(root, 'web', 'vite.config.mts'),
+      root: path.join(root, 'web'),
+      logLevel: 'warn',
+      build: { outDir: built.outDir },
+      preview: {
+        host: '127.0.0.1',
+        port,
+        strictPort: true,
+        proxy: { '/api': { target: gateway, xfwd: true } },
       },
-    ],
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
-  try {
-    const o = stack.outputs;
-    const api = apiClient(o, 4);
-    const owner = await signUpLocalUser(o, 'Board bench');
-    const ws = expectStatus(
-      await api<{ id: string }>('POST', '/workspaces', { token: owner.idToken, body: { name: 'Web bench' } }),
-      201,
-      'create workspace',
-    );
-    const project = expectStatus(
-      await api<{ id: string }>('POST', `/workspaces/${ws.id}/projects`, {
-        token: owner.idToken,
-        body: { name: `${TASKS} tasks`, key: KEY },
-      }),
-      201,
-      'create project',
-    );
-    const seedStarted = performance.now();
-    await seedTasks(o, {
-      workspaceId: ws.id,
-      projectId: project.id,
-      createdBy: owner.userId,
-      count: TASKS,
-      statusOf: (i) => PATTERN[i % PATTERN.length]!,
-      assigneesOf: (i) => (i % 3 === 0 ? [owner.userId] : []),
+      plugins: [
+        {
+          // The stack's /config.json, with the API on this origin (as CloudFront serves it).
+          name: 'bench-config-json',
+          configurePreviewServer(s) {
+            s.middlewares.use('/config.json', (_req, res) => {
+              void fetch(`${gateway}/config.json`)
+                .then((r) => r.json() as Promise<Record<string, unknown>>)
+                .then((config) => {
+                  res.setHeader('content-type', 'application/json');
+                  res.end(JSON.stringify({ ...config, apiUrl: `${origin}/api` }));
+                });
+            });
+          },
+        },
+      ],
     });
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
-
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: origin });
-    const page = await context.newPage();
-    await page.addInitScript(FIRST_CARD_PROBE);
-    // Sign in through the UI (the session lives in the tab); every navigation after it restores it.
-    await page.goto('/sign-in');
-    await page.getByLabel('Email', { exact: true }).fill(owner.email);
-    await page.getByLabel('Password', { exact: true }).fill(owner.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
-
-    // Navigations to the board: the first with an empty HTTP cache, the others warm.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.clearBrowserCache');
-    const scripts = new Map<string, number>();
-    const onResponse = async (response: import('playwright-core').Response) => {
-      if (response.request().resourceType() !== 'script') return;
-      const body = await response.body().catch(() => undefined);
-      if (body) scripts.set(new URL(response.url()).pathname, gzipBytes(body));
-    };
-    page.on('response', onResponse);
-    const loads: Array<{ firstCard: number; wall: number }> = [];
-    for (let i = 0; i < NAVIGATIONS; i++) {
-      const t0 = performance.now();
-      await page.goto(`/p/${KEY}`);
-      const firstCard = await page
-        .waitForFunction('window.__firstCardAt', undefined, { timeout: 30_000 })
-        .then((h) => h.jsonValue() as Promise<number>);
-      loads.push({ firstCard, wall: performance.now() - t0 });
-      if (i === 0) page.off('response', onResponse);
-      if (new URL(page.url()).pathname !== `/p/${KEY}`)
-        throw new Error(`the board did not stay open: ${page.url()}`);
-    }
-    const cards = await page.locator('section[aria-label] article').count();
-
-    // Drags: the first card of "To do" over to "Done" (across the columns between), with the mouse.
-    const drags: DragFrames[] = [];
-    for (let i = 0; i < DRAGS; i++) drags.push(await timedDrag(page));
-
-    const sortedLoads = loads.slice(1).map((l) => l.firstCard);
-    sortedLoads.sort((a, b) => a - b);
-    const jsTotal = [...scripts.values()].reduce((a, b) => a + b, 0);
-    console.log(`\n## Web board: ${TASKS} tasks in headless Chromium (production build via vite preview)`);
-    console.log(
-      `Seeded ${TASKS} tasks straight into the store in ${seedSeconds.toFixed(1)} s (per 10: todo 3, in_progress 2, ` +
-        `in_review 1, blocked 1, done 3); vite build ${built.seconds.toFixed(1)} s; viewport 1280x800; ` +
-        `${cards} cards in the DOM once loaded.`,
-    );
-    console.log(
-      `Navigation -> first card (target < 1000 ms): cold cache ${ms(loads[0]!.firstCard)}; warm (${sortedLoads.length}) ` +
-        `median ${ms(percentile(sortedLoads, 50))}, max ${ms(sortedLoads.at(-1) ?? NaN)}` +
-        `  [${loads.map((l) => l.firstCard.toFixed(0)).join(', ')} ms]`,
-    );
-    console.log(`JavaScript fetched by the cold board load: ${scripts.size} files, ${kb(jsTotal)} gzip -9.`);
-    for (const [n, d] of drags.entries()) {
-      console.log(
-        `Drag ${n + 1} (To do -> Done, ${d.frames} frames): while moving, longest frame by rAF ${ms(d.raf)}, ` +
-          `longest LoAF ${d.loaf > 0 ? ms(d.loaf) : 'none (> 50 ms)'}; drop: rAF ${ms(d.dropRaf)}, LoAF ` +
-          `${d.dropLoaf > 0 ? ms(d.dropLoaf) : 'none (> 50 ms)'}; move ${d.moved === 200 ? 'saved (200)' : `status ${d.moved}`}`,
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      headless: true,
+    });
+    try {
+      const o = stack.outputs;
+      const api = apiClient(o, 4);
+      const owner = await signUpLocalUser(o, 'Board bench');
+      const ws = expectStatus(
+        await api<{ id: string }>('POST', '/workspaces', {
+          token: owner.idToken,
+          body: { name: 'Web bench' },
+        }),
+        201,
+        'create workspace',
       );
+      const project = expectStatus(
+        await api<{ id: string }>('POST', `/workspaces/${ws.id}/projects`, {
+          token: owner.idToken,
+          body: { name: `${TASKS} tasks`, key: KEY },
+        }),
+        201,
+        'create project',
+      );
+      const seedStarted = performance.now();
+      await seedTasks(o, {
+        workspaceId: ws.id,
+        projectId: project.id,
+        createdBy: owner.userId,
+        count: TASKS,
+        statusOf: (i) => PATTERN[i % PATTERN.length]!,
+        assigneesOf: (i) => (i % 3 === 0 ? [owner.userId] : []),
+      });
+      const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: origin });
+      const page = await context.newPage();
+      await page.addInitScript(FIRST_CARD_PROBE);
+      // Sign in through the UI (the session lives in the tab); every navigation after it restores it.
+      await page.goto('/sign-in');
+      await page.getByLabel('Email', { exact: true }).fill(owner.email);
+      await page.getByLabel('Password', { exact: true }).fill(owner.password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+
+      // Navigations to the board: the first with an empty HTTP cache, the others warm.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.clearBrowserCache');
+      const scripts = new Map<string, number>();
+      const onResponse = async (response: import('playwright-core').Response) => {
+        if (response.request().resourceType() !== 'script') return;
+        const body = await response.body().catch(() => undefined);
+        if (body) scripts.set(new URL(response.url()).pathname, gzipBytes(body));
+      };
+      page.on('response', onResponse);
+      const loads: Array<{ firstCard: number; wall: number }> = [];
+      for (let i = 0; i < NAVIGATIONS; i++) {
+        const t0 = performance.now();
+        await page.goto(`/p/${KEY}`);
+        const firstCard = await page
+          .waitForFunction('window.__firstCardAt', undefined, { timeout: 30_000 })
+          .then((h) => h.jsonValue() as Promise<number>);
+        loads.push({ firstCard, wall: performance.now() - t0 });
+        if (i === 0) page.off('response', onResponse);
+        if (new URL(page.url()).pathname !== `/p/${KEY}`)
+          throw new Error(`the board did not stay open: ${page.url()}`);
+      }
+      const cards = await page.locator('section[aria-label] article').count();
+
+      // Drags: the first card of "To do" over to "Done" (across the columns between), with the mouse.
+      const drags: DragFrames[] = [];
+      for (let i = 0; i < DRAGS; i++) drags.push(await timedDrag(page));
+
+      const sortedLoads = loads.slice(1).map((l) => l.firstCard);
+      sortedLoads.sort((a, b) => a - b);
+      const jsTotal = [...scripts.values()].reduce((a, b) => a + b, 0);
+      console.log(`\n## Web board: ${TASKS} tasks in headless Chromium (production build via vite preview)`);
+      console.log(
+        `Seeded ${TASKS} tasks straight into the store in ${seedSeconds.toFixed(1)} s (per 10: todo 3, in_progress 2, ` +
+          `in_review 1, blocked 1, done 3); vite build ${built.seconds.toFixed(1)} s; viewport 1280x800; ` +
+          `${cards} cards in the DOM once loaded.`,
+      );
+      console.log(
+        `Navigation -> first card (target < 1000 ms): cold cache ${ms(loads[0]!.firstCard)}; warm (${sortedLoads.length}) ` +
+          `median ${ms(percentile(sortedLoads, 50))}, max ${ms(sortedLoads.at(-1) ?? NaN)}` +
+          `  [${loads.map((l) => l.firstCard.toFixed(0)).join(', ')} ms]`,
+      );
+      console.log(
+        `JavaScript fetched by the cold board load: ${scripts.size} files, ${kb(jsTotal)} gzip -9.`,
+      );
+      for (const [n, d] of drags.entries()) {
+        console.log(
+          `Drag ${n + 1} (To do -> Done, ${d.frames} frames): while moving, longest frame by rAF ${ms(d.raf)}, ` +
+            `longest LoAF ${d.loaf > 0 ? ms(d.loaf) : 'none (> 50 ms)'}; drop: rAF ${ms(d.dropRaf)}, LoAF ` +
+            `${d.dropLoaf > 0 ? ms(d.dropLoaf) : 'none (> 50 ms)'}; move ${d.moved === 200 ? 'saved (200)' : `status ${d.moved}`}`,
+        );
+      }
+      const worst = Math.max(...drags.map((d) => d.raf));
+      console.log(
+        `Longest frame while dragging (target < 50 ms): ${ms(worst)} (rAF delta, worst of ${DRAGS} drags).`,
+      );
+    } finally {
+      await browser.close();
+      await server.close();
+      built.remove();
     }
-    const worst = Math.max(...drags.map((d) => d.raf));
-    console.log(
-      `Longest frame while dragging (target < 50 ms): ${ms(worst)} (rAF delta, worst of ${DRAGS} drags).`,
-    );
-  } finally {
-    await browser.close();
-    await server.close();
-    await stack.stop();
-    built.remove();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 // In-page scripts are strings: tsx would otherwise wrap named inner functions in a helper the page lacks.
