@@ -103,6 +103,31 @@ export const functions = {
       reportBatchItemFailures: true,
     },
   },
+  /**
+   * The live board (functions/stream/broadcast.ts): activities (every change of a task, comment, subtask, project
+   * or sprint writes one) and subscription changes (presence) fan out to the project's subscribed connections.
+   * Latency matters more than batch size: no batching window. A failing record is retried a few times, then given
+   * up on (the on-failure queue): a client that missed an event catches up through the change feed on reconnect,
+   * and an event older than a minute is no longer "live" news worth replaying to sockets.
+   */
+  broadcast: {
+    entry: 'functions/stream/broadcast.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 30,
+    stream: {
+      batchSize: 100,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 2,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 60,
+      filters: [
+        { eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['ACTIVITY'] } } } },
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['SUBSCRIPTION'] } } } },
+        { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: ['SUBSCRIPTION'] } } } },
+      ],
+      reportBatchItemFailures: true,
+    },
+  },
   'email-worker': {
     entry: 'functions/workers/email.ts',
     memoryMb: 256,

@@ -5,6 +5,7 @@
 export const ItemType = {
   User: 'USER',
   Connection: 'CONNECTION',
+  Subscription: 'SUBSCRIPTION',
   Workspace: 'WORKSPACE',
   Member: 'MEMBER',
   Invitation: 'INVITATION',
@@ -49,6 +50,15 @@ export const keys = {
     GSI1PK: `USER#${userId}#CONNS`,
     GSI1SK: `CONN#${connectionId}`,
   }),
+  /**
+   * A connection subscribed to a project's live events (and its presence there), in the project's subscriber
+   * partition: the broadcast reads a board's subscribers with one strongly consistent Query.
+   */
+  subscription: (projectId: string, connectionId: string) => ({
+    PK: `PROJECT#${projectId}#SUBS`,
+    SK: `CONN#${connectionId}`,
+  }),
+  subscribersOf: (projectId: string) => `PROJECT#${projectId}#SUBS`,
   workspace: (workspaceId: string) => ({ PK: `WS#${workspaceId}`, SK: '#META' }),
   member: (workspaceId: string, userId: string) => ({ PK: `WS#${workspaceId}`, SK: `MEMBER#${userId}` }),
   memberPrefix: 'MEMBER#',

@@ -21,13 +21,19 @@ export const handler = middy<WebSocketEvent, WebSocketResult>()
     const token = event.queryStringParameters?.token;
     if (!token) return { statusCode: 401, body: 'token query parameter required' };
     let userId: string;
+    let email: string;
     try {
-      ({ userId } = await verify(token));
+      ({ userId, email } = await verify(token));
     } catch (error) {
       logger.info('WebSocket connection refused', { reason: (error as Error).message });
       return { statusCode: 401, body: 'invalid token' };
     }
-    await connections.save({ connectionId, userId, connectedAt: new Date(connectedAt).toISOString() });
+    await connections.save({
+      connectionId,
+      userId,
+      email,
+      connectedAt: new Date(connectedAt).toISOString(),
+    });
     logger.info('Connected', { connectionId, userId });
     return { statusCode: 200 };
   });

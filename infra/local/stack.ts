@@ -57,6 +57,13 @@ export interface RunningStack {
 
 type Log = (line: string) => void;
 
+/**
+ * How often the local stream pollers read an idle shard (the poller's default is 100 ms). The live board's
+ * broadcast polls more often: its frames are what people watch arrive (Lambda's own poller reads a shard about
+ * four times a second; DynamoDB Local is on this machine, so polling it often is cheap).
+ */
+const STREAM_POLL_INTERVAL_MS: Partial<Record<FunctionName, number>> = { broadcast: 20 };
+
 function functionEnvironment(
   settings: LocalSettings,
   resources: LocalResources,
@@ -178,6 +185,7 @@ export async function startLocalStack(
           streams,
           source: definition.stream,
           timeoutSeconds: definition.timeoutSeconds,
+          pollIntervalMs: STREAM_POLL_INTERVAL_MS[name],
           // The poller invokes (fresh event copy, Context, timeout); the runtime only loads the module.
           handler: async (event: DynamoDBStreamEvent, context) =>
             (await runtime.handler<DynamoDBStreamEvent, DynamoDBBatchResponse>(name))(event, context),

@@ -236,16 +236,19 @@ export class ApiStack extends Stack {
     });
     apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
     this.webSocketStage.node.addDependency(apiGatewayAccount);
-    // Only the function that replies through @connections may post to connections, and only on this stage.
-    const wsMessage = fn('ws-message');
-    wsMessage.addEnvironment('WS_MANAGEMENT_ENDPOINT', this.webSocketStage.callbackUrl);
-    this.webSocketStage.grantManagementApiAccess(wsMessage);
-    Validations.of(wsMessage.executionRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:execute-api:${config.region}:<AWS::AccountId>:<${this.getLogicalId(this.webSocketApi.node.defaultChild as CfnApi)}>/${config.stage}/*/@connections/*]`,
-      reason:
-        'ws-message posts to connections whose ids exist only at run time; the grant is already limited to ' +
-        "this API's own stage and its @connections path.",
-    });
+    // Only the functions that post through @connections may do so (ws-message replies to the sender, broadcast
+    // fans events out), and only on this API's own stage.
+    for (const name of ['ws-message', 'broadcast'] as const) {
+      const poster = fn(name);
+      poster.addEnvironment('WS_MANAGEMENT_ENDPOINT', this.webSocketStage.callbackUrl);
+      this.webSocketStage.grantManagementApiAccess(poster);
+      Validations.of(poster.executionRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:execute-api:${config.region}:<AWS::AccountId>:<${this.getLogicalId(this.webSocketApi.node.defaultChild as CfnApi)}>/${config.stage}/*/@connections/*]`,
+        reason:
+          `${name} posts to connections whose ids exist only at run time; the grant is already limited to ` +
+          "this API's own stage and its @connections path.",
+      });
+    }
 
     // Table access, least privilege: only what each function's code does (see table-access.ts for the actions).
     grantTable(table, fn('health'), 'read');
@@ -260,6 +263,10 @@ export class ApiStack extends Stack {
     grantTable(table, fn('export'), 'read');
     grantTable(table, fn('ws-connect'), 'write');
     grantTable(table, fn('ws-disconnect'), 'write');
+    // Subscriptions and presence (reads the connection, the project and the membership; writes subscriptions).
+    grantTable(table, fn('ws-message'), 'read-write');
+    // Reads a board's subscribers and its workspace's members; drops gone connections and revoked subscriptions.
+    grantTable(table, fn('broadcast'), 'read-write');
     // Deletes what a removed project, workspace or label leaves behind, and rewrites tasks' labelIds.
     grantTable(table, fn('cleanup'), 'read-write');
     // Due-date digests (reads due tasks, claims a reminder marker) and housekeeping (purges expired deleted tasks).

@@ -422,19 +422,27 @@ describe('Api stack', () => {
     });
   });
 
-  test('only ws-message may post to connections, and it knows the management endpoint', () => {
+  test('only ws-message and broadcast may post to connections, and they know the management endpoint', () => {
     const posting = resources(dev.api, 'AWS::IAM::Policy').filter(([, p]) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('execute-api:ManageConnections'),
     );
-    expect(posting).toHaveLength(1);
-    const wsMessage = dev.api.findResources('AWS::Lambda::Function')[
-      functionLogicalId(dev.api, 'ws-message', 'dev')
-    ] as Resource;
-    expect(posting[0]?.[1].Properties.Roles).toEqual([{ Ref: logicalIdOf(wsMessage.Properties.Role) }]);
-    expect((wsMessage.Properties.Environment as { Variables: object }).Variables).toHaveProperty(
-      'WS_MANAGEMENT_ENDPOINT',
+    const posters = (['ws-message', 'broadcast'] as const).map(
+      (name) =>
+        dev.api.findResources('AWS::Lambda::Function')[functionLogicalId(dev.api, name, 'dev')] as Resource,
     );
-    const others = resources(dev.api, 'AWS::Lambda::Function').filter(([, f]) => f !== wsMessage);
+    expect(posting.map(([, p]) => p.Properties.Roles).sort()).toEqual(
+      posters.map((fn) => [{ Ref: logicalIdOf(fn.Properties.Role) }]).sort(),
+    );
+    for (const [, policy] of posting) {
+      // This API's own stage and @connections path, nothing wider.
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('/dev/*/@connections/*');
+    }
+    for (const fn of posters) {
+      expect((fn.Properties.Environment as { Variables: object }).Variables).toHaveProperty(
+        'WS_MANAGEMENT_ENDPOINT',
+      );
+    }
+    const others = resources(dev.api, 'AWS::Lambda::Function').filter(([, f]) => !posters.includes(f));
     for (const [, fn] of others) {
       expect((fn.Properties.Environment as { Variables: object }).Variables).not.toHaveProperty(
         'WS_MANAGEMENT_ENDPOINT',
@@ -527,7 +535,9 @@ describe('Api stack', () => {
     expect(readsTable(actionsOf('health')) && !writesTable(actionsOf('health'))).toBe(true);
     expect(readsTable(actionsOf('me')) && writesTable(actionsOf('me'))).toBe(true);
     expect(readsTable(actionsOf('cleanup')) && writesTable(actionsOf('cleanup'))).toBe(true);
-    for (const name of ['not-found', 'ws-message', 'enqueue', 'email-worker'] as const) {
+    expect(readsTable(actionsOf('ws-message')) && writesTable(actionsOf('ws-message'))).toBe(true);
+    expect(readsTable(actionsOf('broadcast')) && writesTable(actionsOf('broadcast'))).toBe(true);
+    for (const name of ['not-found', 'enqueue', 'email-worker'] as const) {
       expect(
         actionsOf(name).filter(
           (a) => a.startsWith('dynamodb:') && !/Stream|GetRecords|GetShardIterator/.test(a),

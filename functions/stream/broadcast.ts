@@ -1,0 +1,60 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
+import { config } from '#functions/lib/config';
+import { ddb } from '#functions/lib/dynamodb';
+import { logger, metrics, publishMetrics } from '#functions/lib/observability';
+import { connectionPoster } from '#functions/lib/websocket';
+import { Broadcaster, outgoingOf, type TableChange } from '#functions/domain/broadcast';
+import { toActivity } from '#functions/store/activity';
+import { ConnectionRepository } from '#functions/store/connection-repository';
+import { ItemType } from '#functions/store/keys';
+
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+const repository = new ConnectionRepository(ddb, config.tableName);
+const ITEM_TYPES = { activity: ItemType.Activity, subscription: ItemType.Subscription };
+
+const imageOf = (image: object | undefined) =>
+  image ? unmarshall(image as Record<string, AttributeValue>) : undefined;
+
+function changeOf(record: DynamoDBRecord): TableChange | undefined {
+  if (!record.eventName) return undefined;
+  return {
+    eventName: record.eventName,
+    newItem: imageOf(record.dynamodb?.NewImage),
+    oldItem: imageOf(record.dynamodb?.OldImage),
+  };
+}
+
+/**
+ * The live board's fan-out (functions/domain/broadcast.ts): each activity (a change of a task, comment, subtask,
+ * project or sprint) and each subscription change (presence) becomes one frame to every connection subscribed to
+ * its project, members only. The mapping's filter (infra/functions.ts) passes only those records. Records run in
+ * stream order; one whose audience cannot be read fails alone (partial batch response), and the retry re-sends
+ * it from there (clients apply each event id once).
+ */
+export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(publishMetrics())
+  .handler(async (event, context) => {
+    const broadcaster = new Broadcaster(repository, connectionPoster);
+    const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
+      const change = changeOf(record);
+      const outgoing = change && outgoingOf(change, toActivity, ITEM_TYPES);
+      if (outgoing) await broadcaster.send(outgoing);
+    };
+    const response = await processPartialResponse(event, recordHandler, processor, {
+      context,
+      processInParallel: false,
+    });
+    const { sent, gone, failed, revoked } = broadcaster.stats;
+    metrics.addMetric('FramesSent', MetricUnit.Count, sent);
+    metrics.addMetric('ConnectionsGone', MetricUnit.Count, gone);
+    metrics.addMetric('FramesFailed', MetricUnit.Count, failed);
+    if (failed > 0 || revoked > 0) logger.warn('Broadcast incomplete', { ...broadcaster.stats });
+    return response;
+  });
