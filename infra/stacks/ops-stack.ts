@@ -46,6 +46,8 @@ export const ALARM_THRESHOLDS = {
   http5xxPercent: 5,
   /** Maximum stream iterator age, in milliseconds: a stream function this far behind is stuck or too slow. */
   iteratorAgeMs: 5 * 60 * 1000,
+  /** Live-board frames that could not be posted in 5 minutes (after retries). */
+  liveFramesFailed: 50,
 } as const;
 
 /**
@@ -214,6 +216,29 @@ export class OpsStack extends Stack {
         label: metricName,
       });
 
+    // The live board's broadcast (functions/stream/broadcast.ts publishes these with Powertools: namespace
+    // TeamFlow/<stage>, dimension service). A failed frame closes its connection so the client catches up, but
+    // many of them mean people are not seeing changes live.
+    const liveMetric = (metricName: string) =>
+      new Metric({
+        namespace: `TeamFlow/${config.stage}`,
+        metricName,
+        dimensionsMap: { service: APP_NAME },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+        label: metricName,
+      });
+    alarm('BroadcastFramesFailed', {
+      alarmName: `${prefix}-broadcast-frames-failed`,
+      alarmDescription:
+        `More than ${ALARM_THRESHOLDS.liveFramesFailed} live-board frames in 5 minutes could not be posted ` +
+        '(throttled or 5xx from @connections after retries); their connections were closed to catch up.',
+      metric: liveMetric('FramesFailed'),
+      threshold: ALARM_THRESHOLDS.liveFramesFailed,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
     const wide = (title: string, left: IMetric[], right?: IMetric[]) =>
       new GraphWidget({ title, left, ...(right ? { right } : {}), width: 12, height: 6 });
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${prefix}` });
@@ -273,6 +298,13 @@ export class OpsStack extends Stack {
         'WebSocket: connections and messages',
         [webSocketMetric('ConnectCount'), webSocketMetric('MessageCount')],
         [webSocketMetric('IntegrationError'), webSocketMetric('ExecutionError')],
+      ),
+    );
+    this.dashboard.addWidgets(
+      wide(
+        'Live board: frames sent, connections gone, frames failed',
+        [liveMetric('FramesSent')],
+        [liveMetric('ConnectionsGone'), liveMetric('FramesFailed')],
       ),
     );
   }

@@ -321,6 +321,8 @@ describe('Ops stack', () => {
       'ApproximateAgeOfOldestMessage',
       'ConnectCount',
       'MessageCount',
+      'FramesSent',
+      'ConnectionsGone',
     ]) {
       expect(body).toContain(metric);
     }
@@ -355,6 +357,15 @@ describe('Ops stack', () => {
     const names = alarmsOf(ops).map(([, a]) => a.Properties.AlarmName as string);
     expect(names).toContain('teamflow-dev-http-5xx-rate');
     expect(names).toContain('teamflow-dev-table-throttles');
+    const [, framesFailed] = only(ops, 'AWS::CloudWatch::Alarm', {
+      AlarmName: 'teamflow-dev-broadcast-frames-failed',
+    });
+    // The metric the broadcast publishes (Powertools: the stage's namespace, the service dimension).
+    expect(metricOf(framesFailed)).toMatchObject({
+      Namespace: 'TeamFlow/dev',
+      MetricName: 'FramesFailed',
+      Dimensions: [{ Name: 'service', Value: 'teamflow' }],
+    });
     const streamFns = (Object.keys(functions) as FunctionName[]).filter(
       (name) => 'stream' in functions[name],
     );
