@@ -4,6 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import { ERROR_STATUS, errorBody } from '#shared/errors';
+import { DynamoIdempotencyStore } from '#functions/store/idempotency-store';
 import {
   AppError,
   NotFoundError,
@@ -14,7 +15,8 @@ import {
 import { config } from './config.ts';
 import { logger, metrics, publishMetrics } from './observability.ts';
 import { limitRequests } from './rate-limit.ts';
-import { countingDynamoCalls } from './dynamodb.ts';
+import { countingDynamoCalls, ddb } from './dynamodb.ts';
+import { fingerprintOf, idempotencyKeyOf, runIdempotently, type StoredAnswer } from './idempotency.ts';
 import { parseInput } from './validation.ts';
 
 /** Bodies over this size are refused with 413 before any work is done. */
@@ -163,8 +165,30 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   return json(500, errorBody('INTERNAL_ERROR', 'Something went wrong on our side', requestId), requestId);
 }
 
-/** What every operation shares: body limit, per-user rate limit, dispatch, and the error mapping. */
+let idempotencyStore: DynamoIdempotencyStore | undefined;
+
+/** An answer as kept for an idempotent repeat: everything but this request's own id. */
+function storedAnswerOf(result: HttpResult): StoredAnswer {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    if (name !== 'x-request-id') headers[name] = String(value);
+  }
+  return { statusCode: result.statusCode ?? 200, headers, body: result.body ?? '' };
+}
+
+/**
+ * What every operation shares: body limit, per-user rate limit, Idempotency-Key, dispatch, and the error
+ * mapping.
+ */
 function serveWith(operations: Record<string, Operation>) {
+  const run = async (operation: Operation, request: ApiRequest): Promise<HttpResult> => {
+    try {
+      const response = await operation(request);
+      return json(response.status, response.body, request.requestId, response.headers);
+    } catch (error) {
+      return errorResponse(error, request.requestId);
+    }
+  };
   return async (event: HttpEvent, requestId: string): Promise<HttpResult> => {
     try {
       const rawBody = decodeBody(event);
@@ -178,8 +202,22 @@ function serveWith(operations: Record<string, Operation>) {
       const request = toRequest(event, requestId, rawBody);
       // Every signed-in request counts against its user's budget (100 a minute), across all instances.
       if (request.caller) await limitRequests(`user:${request.caller.userId}`, config.userRequestsPerMinute);
-      const response = await operation(request);
-      return json(response.status, response.body, requestId, response.headers);
+      const key = request.caller
+        ? idempotencyKeyOf(event.requestContext.http.method, request.headers)
+        : undefined;
+      if (!key || !request.caller) return await run(operation, request);
+      idempotencyStore ??= new DynamoIdempotencyStore(ddb, config.tableName);
+      const answer = await runIdempotently(
+        idempotencyStore,
+        {
+          userId: request.caller.userId,
+          key,
+          fingerprint: fingerprintOf({ ...request, rawBody }),
+          nowSeconds: Math.floor(Date.now() / 1000),
+        },
+        async () => storedAnswerOf(await run(operation, request)),
+      );
+      return { ...answer, headers: { ...answer.headers, 'x-request-id': requestId } };
     } catch (error) {
       return errorResponse(error, requestId);
     }

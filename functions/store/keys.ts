@@ -12,6 +12,7 @@ export const ItemType = {
   InvitationEmail: 'INVITATION_EMAIL',
   InvitationToken: 'INVITATION_TOKEN',
   RateCounter: 'RATE',
+  Idempotency: 'IDEMPOTENCY',
   Project: 'PROJECT',
   ProjectKey: 'PROJECT_KEY',
   Label: 'LABEL',
@@ -184,6 +185,8 @@ export const keys = {
   workspaceGoalsOf: (workspaceId: string) => `WS#${workspaceId}#GOALS`,
   /** A fixed-window request counter (one per subject and window). */
   rateCounter: (subject: string, windowStart: number) => ({ PK: `RATE#${subject}#${windowStart}`, SK: '#' }),
+  /** The first answer to a request sent with an Idempotency-Key, per user and key (ttl 24 h). */
+  idempotency: (userId: string, key: string) => ({ PK: `IDEMP#${userId}#${key}`, SK: '#' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */
   healthProbe: () => ({ PK: 'HEALTH', SK: 'HEALTH' }),
 };
