@@ -34,6 +34,7 @@ export const httpRoutes = [
   { method: 'POST', path: '/api/workspaces/{workspaceId}/invitations', fn: 'workspaces', auth: 'jwt' },
   { method: 'GET', path: '/api/workspaces/{workspaceId}/invitations', fn: 'workspaces', auth: 'jwt' },
   { method: 'DELETE', path: '/api/invitations/{invitationId}', fn: 'workspaces', auth: 'jwt' },
+  { method: 'GET', path: '/api/invitations/{token}', fn: 'workspaces', auth: 'jwt' },
   { method: 'POST', path: '/api/invitations/{token}/accept', fn: 'workspaces', auth: 'jwt' },
   { method: 'POST', path: '/api/workspaces/{workspaceId}/projects', fn: 'projects', auth: 'jwt' },
   { method: 'GET', path: '/api/workspaces/{workspaceId}/projects', fn: 'projects', auth: 'jwt' },

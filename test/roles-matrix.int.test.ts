@@ -171,6 +171,11 @@ const CASES: Record<string, Case> = {
       return { path: `/invitations/${invitation.id}`, method: 'DELETE' };
     },
   },
+  // The token is the secret: anyone signed in who holds it may see what it invites to (not accept it).
+  'GET /api/invitations/{token}': {
+    expect: anyoneSignedIn,
+    request: async () => ({ path: `/invitations/${invitationToken}` }),
+  },
   // An invitation is accepted by the person it names: anyone else, member or not, is refused.
   'POST /api/invitations/{token}/accept': {
     expect: { owner: 403, admin: 403, member: 403, viewer: 403, outsider: 403, anonymous: 401 },

@@ -188,6 +188,24 @@ describe('invitations and members', () => {
     const token = invitationToken(mail);
 
     const stranger = await signUpUser();
+    // Before accepting, the link tells what it invites to: the invitee sees their address, others a masked one.
+    const preview = await api(`/invitations/${token}`, { token: invitee.idToken });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toEqual({
+      workspaceId: ws.id,
+      workspaceName: 'Invite Co',
+      inviterName: 'Olga Owner',
+      role: 'member',
+      email: invitee.email,
+      expiresAt: res.body.expiresAt,
+      status: 'pending',
+      forYou: true,
+    });
+    const seenByStranger = await api(`/invitations/${token}`, { token: stranger.idToken });
+    expect(seenByStranger.body).toMatchObject({ forYou: false, email: `${invitee.email[0]}***@example.com` });
+    expect(JSON.stringify(seenByStranger.body)).not.toContain(invitee.email);
+    const unknownToken = await api(`/invitations/${'x'.repeat(43)}`, { token: stranger.idToken });
+    expect(unknownToken.status).toBe(404);
     const wrong = await api(`/invitations/${token}/accept`, {
       method: 'POST',
       token: stranger.idToken,
@@ -214,6 +232,9 @@ describe('invitations and members', () => {
       fromIp: uniqueIp(),
     });
     expect(twice.status).toBe(409);
+    expect((await api(`/invitations/${token}`, { token: invitee.idToken })).body).toMatchObject({
+      status: 'accepted',
+    });
 
     const members = await api<{ items: Array<{ userId: string; name: string; role: string }> }>(
       `/workspaces/${ws.id}/members`,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AcceptedMembership, Invitation, Role } from '#shared/schemas/workspaces';
+import type { AcceptedMembership, Invitation, InvitationPreview, Role } from '#shared/schemas/workspaces';
 import { ConflictError, ForbiddenError, NotFoundError } from '#functions/lib/errors';
 import { newChildId, workspaceOf } from '#functions/lib/ids';
 import { canManageMember } from './access.ts';
@@ -30,6 +30,12 @@ export interface InvitationRepository {
     member: { userId: string; email: string; joinedAt: string },
   ): Promise<AcceptOutcome>;
   isMemberEmail(workspaceId: string, email: string): Promise<boolean>;
+}
+
+/** `alex@example.com` → `a***@example.com`: enough to tell someone which address to sign in with. */
+export function maskEmail(email: string): string {
+  const at = email.indexOf('@');
+  return at <= 0 ? '***' : `${email[0]}***${email.slice(at)}`;
 }
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -127,6 +133,37 @@ export class InvitationService {
     const invitation = await this.repository.get(workspaceId, invitationId);
     if (!invitation) throw new NotFoundError('No such invitation');
     await this.repository.revoke(invitation);
+  }
+
+  /**
+   * What the holder of an invitation link sees before accepting: the workspace, who invited them, the role, and
+   * whether it can still be accepted by them. The token is the secret: whoever holds it may read this much (the
+   * invited address is shown in full only to that address).
+   */
+  async preview(caller: Caller, token: string): Promise<InvitationPreview> {
+    const invitation = await this.repository.byTokenHash(hashToken(token));
+    if (!invitation) throw new NotFoundError('No such invitation');
+    const [workspaceName, names] = await Promise.all([
+      this.workspaces.nameOf(invitation.workspaceId),
+      this.names([invitation.invitedBy]),
+    ]);
+    if (!workspaceName) throw new NotFoundError('No such invitation');
+    const forYou = invitation.email === caller.email.toLowerCase();
+    const status = invitation.acceptedAt
+      ? 'accepted'
+      : invitation.expiresAt <= this.clock().toISOString()
+        ? 'expired'
+        : 'pending';
+    return {
+      workspaceId: invitation.workspaceId,
+      workspaceName,
+      inviterName: names.get(invitation.invitedBy) ?? null,
+      role: invitation.role,
+      email: forYou ? invitation.email : maskEmail(invitation.email),
+      expiresAt: invitation.expiresAt,
+      status,
+      forYou,
+    };
   }
 
   async accept(caller: Caller, token: string): Promise<AcceptedMembership> {

@@ -83,6 +83,11 @@ export class WorkspaceService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /** A workspace's name, read without a membership check (for the holder of an invitation's token). */
+  async nameOf(workspaceId: string): Promise<string | undefined> {
+    return (await this.repository.getMany([workspaceId]))[0]?.name;
+  }
+
   /**
    * The caller's membership, or 404 (a non-member must not learn the workspace exists); 403 when the role
    * does not allow `action`.

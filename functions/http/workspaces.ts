@@ -80,6 +80,8 @@ export const handler = httpFunction({
     await invitations.revoke(caller(request), pathOf(invitationPath, request).invitationId);
     return noContent();
   },
+  'GET /api/invitations/{token}': async (request) =>
+    ok(await invitations.preview(caller(request), pathOf(tokenPath, request).token)),
   'POST /api/invitations/{token}/accept': async (request) => {
     // Tokens are long and random; still, nobody gets to try many of them.
     await limitRequests(`accept-ip:${request.clientIp}`, config.acceptsPerIpPerMinute);

@@ -50,6 +50,20 @@ export interface Invitation {
   invitedBy: string;
 }
 
+/** `GET /api/invitations/{token}`: what an invitation link shows before it is accepted. */
+export interface InvitationPreview {
+  workspaceId: string;
+  workspaceName: string;
+  inviterName: string | null;
+  role: Role;
+  /** The invited address; masked (`a***@example.com`) unless it is the caller's. */
+  email: string;
+  expiresAt: string;
+  status: 'pending' | 'accepted' | 'expired';
+  /** Whether the signed-in caller is the person invited (only they can accept). */
+  forYou: boolean;
+}
+
 export interface AcceptedMembership {
   workspaceId: string;
   workspaceName: string;
