@@ -194,7 +194,7 @@ describe.each<[ViewportName, string]>([
       // This page has read version 1 of KEY-1; another page (same person) opens it and saves a new title first.
       const other = await context.newPage();
       try {
-        // A new tab has no session of its own (it lives in the tab): sign in there, then open the task.
+        // A new tab shares the session (web/src/lib/session.ts); if not, sign in there, then open the task.
         await other.goto(`/p/${key}/${key}-1`);
         const otherTitle = other.getByRole('dialog').getByLabel('Title', { exact: true });
         const signIn = other.getByRole('button', { name: 'Sign in', exact: true });

@@ -55,15 +55,35 @@ export const confirmSignUp = (config: WebConfig, email: string, code: string) =>
     ConfirmationCode: code,
   });
 
+/**
+ * Answers to a sign-in that mean "these credentials do not work". Real Cognito (with PreventUserExistenceErrors)
+ * says NotAuthorizedException for a wrong password and an unknown user alike; the local emulator says
+ * InvalidPasswordException for a wrong password, and a pool without that setting UserNotFoundException for an
+ * unknown user. All become NotAuthorizedException, so the page shows one message that does not tell which
+ * accounts exist (InvalidPasswordException stays "choose a stronger password" where a password is being set).
+ */
+const WRONG_CREDENTIALS = new Set([
+  'NotAuthorizedException',
+  'InvalidPasswordException',
+  'UserNotFoundException',
+]);
+
 export async function signIn(config: WebConfig, email: string, password: string): Promise<Tokens> {
-  const result = await call<{
-    AuthenticationResult: { IdToken: string; RefreshToken?: string; ExpiresIn?: number };
-  }>(config, 'InitiateAuth', {
-    ClientId: config.userPoolClientId,
-    AuthFlow: 'USER_PASSWORD_AUTH',
-    AuthParameters: { USERNAME: email, PASSWORD: password },
-  });
-  return toTokens(result.AuthenticationResult);
+  try {
+    const result = await call<{
+      AuthenticationResult: { IdToken: string; RefreshToken?: string; ExpiresIn?: number };
+    }>(config, 'InitiateAuth', {
+      ClientId: config.userPoolClientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    });
+    return toTokens(result.AuthenticationResult);
+  } catch (error) {
+    if (error instanceof CognitoError && WRONG_CREDENTIALS.has(error.type)) {
+      throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
+    }
+    throw error;
+  }
 }
 
 /** When the ID token expires: its `exp` claim (ExpiresIn is not always sent, e.g. on a refresh locally). */

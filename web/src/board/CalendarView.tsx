@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, useSyncExternalStore } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
@@ -23,7 +23,7 @@ import { isOverdue } from './board-logic.ts';
 import type { CardLookups } from './Card.tsx';
 import { reportDropFailure } from './optimistic.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
-import { jumpToDroppable, nextCalendarTask } from './keyboard.ts';
+import { jumpToDroppable, nextCalendarTask, type CardSpot, type Direction } from './keyboard.ts';
 import { cardKeyDown, useTaskSensors } from './dnd.ts';
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -59,6 +59,49 @@ const longDate = (day: string) =>
     timeZone: 'UTC',
   });
 
+/** A day in a list of days ("Wednesday, March 11"): the year is the month's, in the heading above. */
+const dayHeading = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, {
+    weekday: 'long',
+    month: 'long',
+    day: 'numeric',
+    timeZone: 'UTC',
+  });
+
+/** The weekdays' short names in the person's locale, Monday first like the grid (2024-01-01 was a Monday). */
+export const weekdayNames = (): string[] =>
+  Array.from({ length: 7 }, (_, i) =>
+    new Date(Date.UTC(2024, 0, 1 + i)).toLocaleDateString(undefined, { weekday: 'short', timeZone: 'UTC' }),
+  );
+
+/**
+ * Below this width seven day columns leave a few letters of each title: the month becomes an agenda, the days
+ * that have tasks one under the other with their date written out (the same breakpoint as the board's filters).
+ */
+const NARROW = '(max-width: 639.98px)';
+const subscribeNarrow = (onChange: () => void) => {
+  const query = window.matchMedia(NARROW);
+  query.addEventListener('change', onChange);
+  return () => query.removeEventListener('change', onChange);
+};
+const useNarrow = () => useSyncExternalStore(subscribeNarrow, () => window.matchMedia(NARROW).matches);
+
+/**
+ * The arrow keys in the agenda (one list of days): up and down go through every task in date order, across
+ * days; left and right go nowhere.
+ */
+export function nextAgendaTask(
+  cards: readonly CardSpot[],
+  currentId: string,
+  direction: Direction,
+): string | undefined {
+  if (direction === 'left' || direction === 'right') return undefined;
+  const order = [...cards].sort((a, b) => a.column - b.column || a.index - b.index);
+  const at = order.findIndex((c) => c.id === currentId);
+  if (at < 0) return undefined;
+  return order[at + (direction === 'down' ? 1 : -1)]?.id;
+}
+
 /** The pointer's day for a mouse or a finger; the day nearest the dragged task's centre for the keyboard. */
 const dayCollision: CollisionDetection = (args) => {
   if (args.pointerCoordinates) {
@@ -89,6 +132,7 @@ export function CalendarView({
     return { year: y, month: m - 1 };
   });
   const days = useMemo(() => monthGrid(month.year, month.month), [month]);
+  const narrow = useNarrow();
   const client = useQueryClient();
   const toasts = useToasts();
   const queryKey = ['calendar', project.id, days[0], JSON.stringify(filters)];
@@ -155,7 +199,9 @@ export function CalendarView({
   };
   const announcements: Announcements = {
     onDragStart: ({ active: a }) =>
-      `Picked up ${titleOf(a.id)}. The arrow keys move it a day left or right and a week up or down, space drops it.`,
+      narrow
+        ? `Picked up ${titleOf(a.id)}. The up and down arrow keys move it to the day above or below, space drops it.`
+        : `Picked up ${titleOf(a.id)}. The arrow keys move it a day left or right and a week up or down, space drops it.`,
     onDragOver: ({ active: a, over }) => `${titleOf(a.id)} is over ${dayName(over?.id)}.`,
     onDragEnd: ({ active: a, over }) => `${titleOf(a.id)} dropped on ${dayName(over?.id)}.`,
     onDragCancel: ({ active: a }) => `Rescheduling ${titleOf(a.id)} was cancelled.`,
@@ -199,20 +245,40 @@ export function CalendarView({
             },
           }}
         >
-          <ol className={`calendar-grid${active ? ' is-dragging' : ''}`}>
-            {days.map((day, dayIndex) => (
-              <DayCell
-                key={day}
-                day={day}
-                dayIndex={dayIndex}
-                inMonth={Number(day.slice(5, 7)) - 1 === month.month}
-                tasks={byDay.get(day) ?? []}
-                project={project}
-                lookups={lookups}
-                canEdit={canEdit}
-              />
-            ))}
-          </ol>
+          {narrow ? (
+            <Agenda
+              days={days}
+              month={month.month}
+              title={title}
+              byDay={byDay}
+              active={Boolean(active)}
+              project={project}
+              lookups={lookups}
+              canEdit={canEdit}
+            />
+          ) : (
+            <>
+              <ol className="calendar-weekdays" aria-hidden="true">
+                {weekdayNames().map((name, i) => (
+                  <li key={i}>{name}</li>
+                ))}
+              </ol>
+              <ol className={`calendar-grid${active ? ' is-dragging' : ''}`}>
+                {days.map((day, dayIndex) => (
+                  <DayCell
+                    key={day}
+                    day={day}
+                    dayIndex={dayIndex}
+                    inMonth={Number(day.slice(5, 7)) - 1 === month.month}
+                    tasks={byDay.get(day) ?? []}
+                    project={project}
+                    lookups={lookups}
+                    canEdit={canEdit}
+                  />
+                ))}
+              </ol>
+            </>
+          )}
           <DragOverlay>
             {active ? (
               <div className="cal-task is-overlay" aria-hidden="true">
@@ -223,6 +289,99 @@ export function CalendarView({
         </DndContext>
       )}
     </div>
+  );
+}
+
+/**
+ * The month on a phone: each day of the month that has tasks (and today), its date as a heading and its tasks
+ * as full-width rows. The days stay drop targets: a task can still be dragged (press and hold) to another one.
+ */
+function Agenda({
+  days,
+  month,
+  title,
+  byDay,
+  active,
+  project,
+  lookups,
+  canEdit,
+}: {
+  days: string[];
+  month: number;
+  title: string;
+  byDay: Map<string, Task[]>;
+  active: boolean;
+  project: Project;
+  lookups: CardLookups;
+  canEdit: boolean;
+}) {
+  const shown = days
+    .map((day, dayIndex) => ({ day, dayIndex }))
+    .filter(({ day }) => Number(day.slice(5, 7)) - 1 === month && (byDay.has(day) || day === lookups.today));
+  const anything = shown.some(({ day }) => byDay.has(day));
+  return (
+    <>
+      {!anything && <p className="empty">Nothing is due in {title}.</p>}
+      <ol className={`calendar-agenda${active ? ' is-dragging' : ''}`}>
+        {shown.map(({ day, dayIndex }) => (
+          <AgendaDay
+            key={day}
+            day={day}
+            dayIndex={dayIndex}
+            tasks={byDay.get(day) ?? []}
+            project={project}
+            lookups={lookups}
+            canEdit={canEdit}
+          />
+        ))}
+      </ol>
+    </>
+  );
+}
+
+function AgendaDay({
+  day,
+  dayIndex,
+  tasks,
+  project,
+  lookups,
+  canEdit,
+}: {
+  day: string;
+  dayIndex: number;
+  tasks: Task[];
+  project: Project;
+  lookups: CardLookups;
+  canEdit: boolean;
+}) {
+  const { setNodeRef, isOver } = useDroppable({ id: dayDroppableId(day), disabled: !canEdit });
+  const isToday = day === lookups.today;
+  const headingId = `agenda-${day}`;
+  return (
+    <li ref={setNodeRef} className={`agenda-day${isToday ? ' today' : ''}${isOver ? ' is-over' : ''}`}>
+      <h3 id={headingId}>
+        <time dateTime={day}>{dayHeading(day)}</time>
+        {isToday && <span className="muted"> · Today</span>}
+      </h3>
+      {tasks.length === 0 ? (
+        <p className="muted agenda-nothing">Nothing due.</p>
+      ) : (
+        <ul aria-labelledby={headingId}>
+          {tasks.map((t, index) => (
+            <CalendarTask
+              key={t.id}
+              task={t}
+              column={dayIndex}
+              index={index}
+              project={project}
+              lookups={lookups}
+              canEdit={canEdit}
+              agenda
+            />
+          ))}
+        </ul>
+      )}
+    </li>
   );
 }
 
@@ -277,6 +436,7 @@ function CalendarTask({
   project,
   lookups,
   canEdit,
+  agenda = false,
 }: {
   task: Task;
   column: number;
@@ -284,6 +444,8 @@ function CalendarTask({
   project: Project;
   lookups: CardLookups;
   canEdit: boolean;
+  /** In the phone's agenda: a full-width row, the arrow keys going through the list. */
+  agenda?: boolean;
 }) {
   const navigate = useNavigate();
   const { setNodeRef, listeners, attributes, isDragging, active } = useDraggable({
@@ -293,6 +455,7 @@ function CalendarTask({
   const { onKeyDown: dragKeyDown, ...pointerListeners } = (canEdit && listeners) || {};
   const titleId = `cal-title-${task.id}`;
   const classes = ['cal-task'];
+  if (agenda) classes.push('agenda-task');
   if (isOverdue(task, lookups.today)) classes.push('overdue');
   if (canEdit) classes.push('draggable');
   if (isDragging) classes.push('is-dragging');
@@ -311,12 +474,12 @@ function CalendarTask({
       onKeyDown={cardKeyDown({
         dragging: Boolean(active),
         open: () => navigate(`/p/${project.key}/${task.key}`),
-        container: '.calendar-grid',
-        next: nextCalendarTask,
+        container: '.calendar-grid, .calendar-agenda',
+        next: agenda ? nextAgendaTask : nextCalendarTask,
         dragKeyDown,
       })}
     >
-      <Link to={`/p/${project.key}/${task.key}`} draggable={false}>
+      <Link to={`/p/${project.key}/${task.key}`} draggable={false} title={`${task.key} ${task.title}`}>
         {task.key} <span id={titleId}>{task.title}</span>
       </Link>
     </li>

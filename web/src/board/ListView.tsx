@@ -89,7 +89,17 @@ export function ListView({
   return (
     <div className="list-view">
       <div className="table-wrap list-scroll" ref={scrollRef}>
-        <table className="task-table" aria-rowcount={hasNextPage ? -1 : tasks.length + 1}>
+        <table className="task-table list-table" aria-rowcount={hasNextPage ? -1 : tasks.length + 1}>
+          {/* Fixed widths (table-layout: fixed): a long title is cut with an ellipsis instead of squeezing the
+              other columns; the title column takes what is left. */}
+          <colgroup>
+            <col className="col-key" />
+            <col />
+            <col className="col-status" />
+            <col className="col-priority" />
+            <col className="col-due" />
+            <col className="col-assignees" />
+          </colgroup>
           <thead>
             <tr aria-rowindex={1}>
               {header('key', 'Key')}
@@ -116,18 +126,15 @@ export function ListView({
                   aria-rowindex={row.index + 2}
                 >
                   <td className="card-key">{t.key}</td>
-                  <td>
-                    <Link to={`/p/${project.key}/${t.key}`}>{t.title}</Link>
+                  <td className="title-cell">
+                    <Link to={`/p/${project.key}/${t.key}`} title={t.title}>
+                      {t.title}
+                    </Link>
                   </td>
                   <td>{STATUS_TITLES[t.status]}</td>
                   <td>{PRIORITY_TITLES[t.priority]}</td>
                   <td className={isOverdue(t, lookups.today) ? 'overdue' : undefined}>{t.dueDate ?? ''}</td>
-                  <td>
-                    {t.assigneeIds
-                      .map((id) => lookups.members.get(id)?.name ?? '')
-                      .filter(Boolean)
-                      .join(', ')}
-                  </td>
+                  <AssigneesCell names={t.assigneeIds.map((id) => lookups.members.get(id)?.name ?? '')} />
                 </tr>
               );
             })}
@@ -153,3 +160,13 @@ export function ListView({
 }
 
 const COLUMN_COUNT = 6;
+
+/** The assignees on one line, cut with an ellipsis when they do not fit; all of them in the tooltip. */
+function AssigneesCell({ names }: { names: string[] }) {
+  const text = names.filter(Boolean).join(', ');
+  return (
+    <td className="truncate" title={text || undefined}>
+      {text}
+    </td>
+  );
+}

@@ -1,20 +1,30 @@
-import { claimsOf, refresh, revokeToken, signIn, type Tokens } from '../cognito.ts';
+import { claimsOf, CognitoError, refresh, revokeToken, signIn, type Tokens } from '../cognito.ts';
 import type { WebConfig } from '../config.ts';
 
 /**
  * The signed-in session: tokens and who they are for.
  *
  * Where the tokens live, and why:
- * - The ID token (what the API takes) is kept in memory only (this module's variable). It is short-lived and
- *   renewed silently a minute before it expires.
- * - The refresh token must survive a reload (a reload should not sign the person out), and the contract gives
- *   no server endpoint that could keep it in an HttpOnly cookie (the best place: no script can read it). So it
- *   goes to `sessionStorage`, not `localStorage`: sessionStorage is per tab and gone when the tab closes, so a
- *   copy does not linger on the disk for weeks, is not shared with every other tab, and an injected script can
- *   only read it while that one tab is open (the same window in which it could act as the user anyway). Memory
- *   only would be stricter but sign the person out on every reload and every link opened in a new tab.
- *   The cost: a new tab asks to sign in again. Signing out revokes the refresh token at Cognito, so a copy
- *   taken earlier stops working.
+ * - The ID token (what the API takes) is kept in memory only (this module's variable). It is short-lived (1 h)
+ *   and renewed silently a minute before it expires; each tab renews its own.
+ * - The refresh token (30 days) must outlive a reload, and the contract gives no server endpoint that could keep
+ *   it in an HttpOnly cookie (the only place no script can read). It goes to `localStorage`, so the person stays
+ *   signed in in every tab: a link from an email, a task opened in a new tab, tomorrow's visit. That is what
+ *   people expect of a work tool they open many times a day, and the way in from outside (notification and
+ *   invitation emails, chat links) always opens a new tab.
+ *   Weighed against the alternatives:
+ *   - `sessionStorage` (the previous choice) signed every new tab out. Against XSS it protects nothing more: a
+ *     script injected into the app reads whatever storage its tab has, and acts as the user while it runs.
+ *   - A BroadcastChannel hand-off from an open tab keeps the token off the disk, but signs in a new tab only
+ *     while another one is open: a link from an email would work or not depending on the other tabs, which
+ *     is worse than either clear rule, and any injected script can ask the channel as well.
+ *   What localStorage adds is the copy at rest for the refresh token's lifetime: on a shared computer the
+ *   session stays until someone signs out. Hence: signing out revokes the token at Cognito (a copy taken
+ *   earlier stops working) and ends the session in every tab at once (the `storage` event); a token Cognito
+ *   refuses is dropped from storage; the first defence against XSS stays not having one (React escaping,
+ *   Markdown without raw HTML). An HttpOnly cookie set by an auth endpoint of our own is the upgrade path.
+ * - Tabs follow each other: signing out in one signs out all; signing in (as anyone) in one brings the others
+ *   onto that session, so two tabs never act as two different people.
  */
 const REFRESH_KEY = 'teamflow.refreshToken';
 /** Renew the ID token this long before it expires. */
@@ -50,7 +60,7 @@ export const sessionSnapshot = () => state;
 
 function storage(): Storage | undefined {
   try {
-    return window.sessionStorage;
+    return window.localStorage;
   } catch {
     return undefined;
   }
@@ -80,17 +90,30 @@ function cfg(): WebConfig {
   return config;
 }
 
-/** Renews the ID token with the refresh token (one renewal at a time); null when the session is over. */
-function renew(): Promise<string | null> {
+/** A failure that says nothing about the token (offline, throttled, Cognito down): keep the session. */
+const isTransient = (error: unknown) =>
+  !(error instanceof CognitoError) ||
+  ['TooManyRequestsException', 'InternalErrorException', 'Error'].includes(error.type);
+
+/**
+ * Renews the ID token with the refresh token (one renewal at a time); null when the session is over. Only
+ * Cognito refusing the token ends the session (and removes it from storage, for every tab); a network failure
+ * keeps it, so the next call tries again.
+ */
+function renew(
+  refreshToken = state.tokens?.refreshToken ?? storage()?.getItem(REFRESH_KEY),
+): Promise<string | null> {
   refreshing ??= (async () => {
-    const refreshToken = state.tokens?.refreshToken ?? storage()?.getItem(REFRESH_KEY);
     if (!refreshToken) return null;
     try {
       const tokens = await refresh(cfg(), refreshToken);
+      // Another tab may have signed out (or in as someone else) meanwhile: its choice wins.
+      const shared = storage();
+      if (shared && shared.getItem(REFRESH_KEY) !== refreshToken) return null;
       setTokens(tokens);
       return tokens.idToken;
-    } catch {
-      setTokens(null);
+    } catch (error) {
+      if (!isTransient(error)) setTokens(null);
       return null;
     }
   })().finally(() => {
@@ -99,9 +122,37 @@ function renew(): Promise<string | null> {
   return refreshing;
 }
 
-/** At start-up: picks the session up again from the tab's refresh token, if there is one. */
+/**
+ * Another tab signed in or out (the `storage` event fires in the other tabs only): this tab follows, signed
+ * out, or on the new session (renewed from the new refresh token, which tells who it is for).
+ */
+function onStorage(event: StorageEvent) {
+  if (event.key !== REFRESH_KEY && event.key !== null) return;
+  const stored = storage()?.getItem(REFRESH_KEY) ?? null;
+  if (stored === (state.tokens?.refreshToken ?? null)) return;
+  if (!stored) {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    emit({ tokens: null, user: null });
+    return;
+  }
+  void renew(stored);
+}
+
+/** At start-up: picks the session up again from the stored refresh token, if there is one. */
 export async function restoreSession(c: WebConfig): Promise<void> {
   config = c;
+  window.addEventListener('storage', onStorage);
+  try {
+    // A token kept per tab by an earlier version of the app moves to the shared place.
+    const legacy = window.sessionStorage.getItem(REFRESH_KEY);
+    if (legacy) {
+      window.sessionStorage.removeItem(REFRESH_KEY);
+      if (!storage()?.getItem(REFRESH_KEY)) storage()?.setItem(REFRESH_KEY, legacy);
+    }
+  } catch {
+    // No sessionStorage (privacy settings): nothing to move.
+  }
   if (storage()?.getItem(REFRESH_KEY)) await renew();
 }
 

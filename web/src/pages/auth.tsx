@@ -1,8 +1,15 @@
-import { useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import {
+  useState,
+  useSyncExternalStore,
+  type FormEvent,
+  type InputHTMLAttributes,
+  type ReactNode,
+} from 'react';
+import { Link, Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { CognitoError, confirmForgotPassword, confirmSignUp, forgotPassword, signUp } from '../cognito.ts';
 import { useConfig } from '../lib/config-context.ts';
-import { signInWithPassword } from '../lib/session.ts';
+import { sessionSnapshot, signInWithPassword, subscribeSession } from '../lib/session.ts';
+import { useToasts } from '../lib/toasts.tsx';
 
 /** The password the person typed at sign-up, kept in memory only, to sign in right after the confirmation. */
 let pendingSignUp: { email: string; password: string } | undefined;
@@ -110,32 +117,75 @@ function PasswordField({ label = 'Password', ...props }: Omit<FieldProps, 'label
   return <Field label={label} type="password" required {...props} />;
 }
 
+/** Where to go after signing in: `next` when it is a path of this app (never another site), else home. */
 const safeNext = (next: string | null) =>
-  next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+
+/**
+ * The page a signed-out person was on (an invitation link, a task link) travels in `?next=` from sign-in to
+ * sign-up, the confirmation, the password reset and back, so they land where they were going, not on home.
+ */
+function useNext() {
+  const [params] = useSearchParams();
+  const raw = params.get('next');
+  const next = safeNext(raw);
+  /** `path` with `next` (and any other parameters) in its query. */
+  const withNext = (path: string, extra: Record<string, string> = {}) => {
+    const query = new URLSearchParams(extra);
+    if (raw && next !== '/') query.set('next', next);
+    const text = query.toString();
+    return text ? `${path}?${text}` : path;
+  };
+  return { next, withNext, params };
+}
+
+/** What the sign-in page is told by the page that sent the person there (router state, not the URL). */
+interface SignInState {
+  confirmed?: boolean;
+}
 
 export function SignInPage() {
-  const [params] = useSearchParams();
+  const { next, withNext, params } = useNext();
+  const location = useLocation();
+  const confirmed = (location.state as SignInState | null)?.confirmed === true;
   const navigate = useNavigate();
   const [email, setEmail] = useState(params.get('email') ?? '');
   const [password, setPassword] = useState('');
   const { submit, busy, alert } = useSubmit();
+  // Already signed in (in this tab, or another tab signed in meanwhile): on to where the person was going.
+  const { user } = useSyncExternalStore(subscribeSession, sessionSnapshot);
+  if (user) return <Navigate to={next} replace />;
   return (
     <AuthCard title="Sign in">
+      {confirmed ? (
+        <p role="status" className="notice">
+          Email confirmed — you can sign in now.
+        </p>
+      ) : next.startsWith('/invitations/') ? (
+        <p className="hint">
+          Sign in to see your invitation, or create an account with the address it was sent to.
+        </p>
+      ) : null}
       <AuthForm
         alert={alert}
         busy={busy}
         submitLabel="Sign in"
         onSubmit={submit(async () => {
           await signInWithPassword(email.trim(), password);
-          navigate(safeNext(params.get('next')), { replace: true });
+          navigate(next, { replace: true });
         })}
       >
         <EmailField autoComplete="email" value={email} onChange={setEmail} />
-        <PasswordField autoComplete="current-password" value={password} onChange={setPassword} />
+        <PasswordField
+          autoComplete="current-password"
+          autoFocus={confirmed}
+          value={password}
+          onChange={setPassword}
+        />
       </AuthForm>
       <p className="auth-links">
-        <Link to="/forgot">Forgot password?</Link>
-        <Link to="/sign-up">Create an account</Link>
+        <Link to={withNext('/forgot')}>Forgot password?</Link>
+        <Link to={withNext('/sign-up')}>Create an account</Link>
       </p>
     </AuthCard>
   );
@@ -144,6 +194,7 @@ export function SignInPage() {
 export function SignUpPage() {
   const config = useConfig();
   const navigate = useNavigate();
+  const { withNext } = useNext();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -157,7 +208,7 @@ export function SignUpPage() {
         onSubmit={submit(async () => {
           await signUp(config, email.trim(), password, name.trim());
           pendingSignUp = { email: email.trim(), password };
-          navigate(`/confirm?email=${encodeURIComponent(email.trim())}`);
+          navigate(withNext('/confirm', { email: email.trim() }));
         })}
       >
         <Field label="Name" autoComplete="name" required value={name} onChange={setName} />
@@ -174,7 +225,7 @@ export function SignUpPage() {
         </p>
       </AuthForm>
       <p className="auth-links">
-        <Link to="/sign-in">I have an account: sign in</Link>
+        <Link to={withNext('/sign-in')}>I have an account: sign in</Link>
       </p>
     </AuthCard>
   );
@@ -194,7 +245,8 @@ function LocalCodeHint() {
 export function ConfirmPage() {
   const config = useConfig();
   const navigate = useNavigate();
-  const [params] = useSearchParams();
+  const toasts = useToasts();
+  const { next, withNext, params } = useNext();
   const [email, setEmail] = useState(params.get('email') ?? '');
   const [code, setCode] = useState('');
   const { submit, busy, alert } = useSubmit();
@@ -210,10 +262,14 @@ export function ConfirmPage() {
           const pending = pendingSignUp;
           pendingSignUp = undefined;
           if (pending && pending.email === email.trim()) {
+            // Signed in straight away with the password typed a moment ago.
             await signInWithPassword(pending.email, pending.password);
-            navigate('/', { replace: true });
+            toasts.show('Email confirmed — welcome to TeamFlow!');
+            navigate(next, { replace: true });
           } else {
-            navigate(`/sign-in?email=${encodeURIComponent(email.trim())}`, { replace: true });
+            // The password is not in memory any more (a reload, another tab): the person signs in themselves.
+            const state: SignInState = { confirmed: true };
+            navigate(withNext('/sign-in', { email: email.trim() }), { replace: true, state });
           }
         })}
       >
@@ -234,6 +290,7 @@ export function ConfirmPage() {
 export function ForgotPage() {
   const config = useConfig();
   const navigate = useNavigate();
+  const { next, withNext } = useNext();
   const [step, setStep] = useState<'ask' | 'reset'>('ask');
   const [email, setEmail] = useState('');
   const [code, setCode] = useState('');
@@ -247,7 +304,13 @@ export function ForgotPage() {
           busy={busy}
           submitLabel="Send reset code"
           onSubmit={submit(async () => {
-            await forgotPassword(config, email.trim());
+            try {
+              await forgotPassword(config, email.trim());
+            } catch (error) {
+              // The same next step for an unknown address (as Cognito itself does with
+              // PreventUserExistenceErrors): this form must not tell which accounts exist.
+              if (!(error instanceof CognitoError && error.type === 'UserNotFoundException')) throw error;
+            }
             setStep('reset');
           })}
         >
@@ -259,9 +322,16 @@ export function ForgotPage() {
           busy={busy}
           submitLabel="Set password and sign in"
           onSubmit={submit(async () => {
-            await confirmForgotPassword(config, email.trim(), code.trim(), password);
+            try {
+              await confirmForgotPassword(config, email.trim(), code.trim(), password);
+            } catch (error) {
+              // An unknown address: the code cannot be right (said as for a wrong code, see above).
+              if (error instanceof CognitoError && error.type === 'UserNotFoundException')
+                throw new CognitoError('CodeMismatchException', error.message);
+              throw error;
+            }
             await signInWithPassword(email.trim(), password);
-            navigate('/', { replace: true });
+            navigate(next, { replace: true });
           })}
         >
           <LocalCodeHint />
@@ -276,7 +346,7 @@ export function ForgotPage() {
         </AuthForm>
       )}
       <p className="auth-links">
-        <Link to="/sign-in">Back to sign in</Link>
+        <Link to={withNext('/sign-in')}>Back to sign in</Link>
       </p>
     </AuthCard>
   );

@@ -1,11 +1,18 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Project } from '../../../shared/schemas/projects.ts';
-import type { AcceptedMembership, Invitation, Role, Workspace } from '../../../shared/schemas/workspaces.ts';
+import type {
+  AcceptedMembership,
+  Invitation,
+  InvitationPreview,
+  Role,
+  Workspace,
+} from '../../../shared/schemas/workspaces.ts';
 import { PageHeader, useCurrentWorkspace, useSession, WorkspaceForm } from '../App.tsx';
 import { api, ApiError, describeError, type Page } from '../lib/api.ts';
 import { initials, keys, rememberWorkspace, useMembers, useProjects, useWorkspaces } from '../lib/data.ts';
+import { signOut } from '../lib/session.ts';
 import { useToasts } from '../lib/toasts.tsx';
 import { Avatar, ErrorState, FormDialog, Spinner } from '../lib/ui.tsx';
 
@@ -435,11 +442,65 @@ function InviteDialog({ workspaceId, onClose }: { workspaceId: string; onClose: 
   );
 }
 
+/**
+ * `/invitations/:token`, the link of an invitation email. It names the workspace, the inviter and the role
+ * before anything is accepted (`GET /invitations/{token}`), and offers Accept only when the invitation can be
+ * accepted by the person signed in: someone else's, an unknown, an expired or a used link says so instead. A
+ * signed-out person comes back here after signing in or creating an account (`?next=`, see pages/auth.tsx).
+ */
 export function InvitationPage() {
   const { token = '' } = useParams();
+  const { user } = useSession();
+  const preview = useQuery({
+    queryKey: ['invitation', token, user?.id],
+    queryFn: () => api<InvitationPreview>(`/invitations/${encodeURIComponent(token)}`),
+    retry: false,
+  });
+  if (preview.isPending) return <Spinner label="Loading the invitation" />;
+  if (preview.error) {
+    const invalid =
+      preview.error instanceof ApiError &&
+      (preview.error.code === 'NOT_FOUND' || preview.error.code === 'VALIDATION_ERROR');
+    if (!invalid) return <ErrorState error={preview.error} />;
+    return (
+      <InvitationMessage title="This invitation link is not valid">
+        <p>
+          Check that you opened the whole link from the email, or ask the person who invited you to send a new
+          invitation. It may also have been revoked.
+        </p>
+        <p>
+          <Link to="/">Go to your workspaces</Link>
+        </p>
+      </InvitationMessage>
+    );
+  }
+  return <InvitationDetails token={token} invitation={preview.data} email={user?.email ?? ''} />;
+}
+
+function InvitationMessage({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="empty-page invitation">
+      <p className="eyebrow">Invitation</p>
+      <h1>{title}</h1>
+      {children}
+    </section>
+  );
+}
+
+function InvitationDetails({
+  token,
+  invitation,
+  email,
+}: {
+  token: string;
+  invitation: InvitationPreview;
+  email: string;
+}) {
   const client = useQueryClient();
   const navigate = useNavigate();
   const toasts = useToasts();
+  const { workspaceId, workspaceName, role } = invitation;
+  const inviter = invitation.inviterName ?? 'A member';
   const accept = useMutation({
     mutationFn: () =>
       api<AcceptedMembership>(`/invitations/${encodeURIComponent(token)}/accept`, { method: 'POST' }),
@@ -450,26 +511,95 @@ export function InvitationPage() {
       navigate(`/w/${membership.workspaceId}`);
     },
   });
-  const { user } = useSession();
+  const switchAccount = async () => {
+    await signOut();
+    client.clear();
+    navigate(`/sign-in?next=${encodeURIComponent(`/invitations/${token}`)}`);
+  };
+
+  if (invitation.status === 'accepted') {
+    return invitation.forYou ? (
+      <InvitationMessage title={`You're already in ${workspaceName}`}>
+        <p>You accepted this invitation earlier.</p>
+        <p>
+          <Link className="button primary" to={`/w/${workspaceId}`}>
+            Open {workspaceName}
+          </Link>
+        </p>
+      </InvitationMessage>
+    ) : (
+      <InvitationMessage title="This invitation was already used">
+        <p>
+          The invitation to {workspaceName} has been accepted. If you need access too, ask {inviter} to invite
+          you.
+        </p>
+      </InvitationMessage>
+    );
+  }
+  if (invitation.status === 'expired') {
+    return (
+      <InvitationMessage title="This invitation has expired">
+        <p>
+          {inviter}’s invitation to {workspaceName} ended on {formatDay(invitation.expiresAt)}. Ask them to
+          send a new one.
+        </p>
+      </InvitationMessage>
+    );
+  }
+  if (!invitation.forYou) {
+    return (
+      <InvitationMessage title="This invitation is for someone else">
+        <p>
+          {inviter} invited someone to join <strong>{workspaceName}</strong>.
+        </p>
+        <p>
+          This invitation is for {invitation.email}. You're signed in as <strong>{email}</strong>; sign out
+          and sign in with that address to accept it.
+        </p>
+        <div className="row start">
+          <button type="button" className="primary" onClick={() => void switchAccount()}>
+            Sign out and switch account
+          </button>
+          <Link className="button" to="/">
+            Not now
+          </Link>
+        </div>
+      </InvitationMessage>
+    );
+  }
   return (
-    <section className="empty-page">
-      <h1>Join a workspace</h1>
+    <InvitationMessage title={`Join ${workspaceName}`}>
       <p>
-        You were invited to a TeamFlow workspace. You are signed in as <strong>{user?.email}</strong>; the
-        invitation must be for this email.
+        {inviter} invited you to join {workspaceName} as {role}.
+      </p>
+      <p className="muted">
+        For {invitation.email} · valid until {formatDay(invitation.expiresAt)}
       </p>
       {accept.error && (
         <p role="alert" className="error">
-          {accept.error instanceof ApiError && accept.error.code === 'CONFLICT'
-            ? 'This invitation was already used.'
-            : accept.error instanceof ApiError && accept.error.code === 'NOT_FOUND'
-              ? 'This invitation is not valid any more (expired, revoked, or for another email).'
-              : describeError(accept.error)}
+          {acceptError(accept.error)}
         </p>
       )}
-      <button type="button" className="primary" disabled={accept.isPending} onClick={() => accept.mutate()}>
-        Accept invitation
-      </button>
-    </section>
+      <div className="row start">
+        <button type="button" className="primary" disabled={accept.isPending} onClick={() => accept.mutate()}>
+          Accept invitation
+        </button>
+        <Link className="button" to="/">
+          Not now
+        </Link>
+      </div>
+    </InvitationMessage>
   );
 }
+
+/** The accept route's own words where they help (whose invitation it is, already a member, expired). */
+function acceptError(error: unknown): string {
+  if (error instanceof ApiError && (error.code === 'FORBIDDEN' || error.code === 'CONFLICT'))
+    return `${error.message.replace(/\.?$/, '')}.`;
+  if (error instanceof ApiError && error.code === 'NOT_FOUND')
+    return 'This invitation is not valid any more: it may have been revoked.';
+  return describeError(error);
+}
+
+const formatDay = (iso: string) =>
+  new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
