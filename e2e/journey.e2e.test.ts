@@ -2,7 +2,7 @@
  * The journey a new person takes, in a real browser, at a desktop (1280×800) and a phone (390×844) viewport:
  * sign up and confirm; create a workspace, a project and a task through the UI (more tasks through the API);
  * drag a card to another column and see the move persist across a reload; open a task by its URL; edit it with
- * a stale version from another page and get the "Conflicting change" dialog. The steps of one viewport share a
+ * a title another page saves while this one edits it (the live warning, then "Keep mine"). The steps of one viewport share a
  * page and run in order: a step fails when the one before it did.
  */
 import type { BrowserContext, Page, Response } from 'playwright-core';
@@ -189,10 +189,15 @@ describe.each<[ViewportName, string]>([
   });
 
   step(
-    'edits with a stale version: another page saved first, so the "Conflicting change" dialog shows',
+    'edits while another page saves the same field: the live warning keeps the draft, and "Keep mine" wins',
     async () => {
-      // This page has read version 1 of KEY-1; another page (same person) opens it and saves a new title first.
+      // This page starts typing a new title of KEY-1; meanwhile another page (same person) saves its own title.
+      // The live board brings that save here at once: the draft is kept and a warning says who changed it.
+      const mine = `Launch plan, my edit (${viewport})`;
+      const titleBox = page.getByRole('dialog').getByLabel('Title', { exact: true });
+      await titleBox.fill(mine);
       const other = await context.newPage();
+      const theirs = `Launch plan, their edit (${viewport})`;
       try {
         // A new tab shares the session (web/src/lib/session.ts); if not, sign in there, then open the task.
         await other.goto(`/p/${key}/${key}-1`);
@@ -203,7 +208,6 @@ describe.each<[ViewportName, string]>([
           await signInThroughUi(other, user, { navigate: false });
           if (!new URL(other.url()).pathname.endsWith(`/${key}-1`)) await other.goto(`/p/${key}/${key}-1`);
         }
-        const theirs = `Launch plan, their edit (${viewport})`;
         await otherTitle.fill(theirs);
         const [saved] = await Promise.all([other.waitForResponse(isTaskUpdate), otherTitle.press('Enter')]);
         expect(saved.status()).toBe(200);
@@ -211,23 +215,19 @@ describe.each<[ViewportName, string]>([
         await other.close();
       }
 
-      const mine = `Launch plan, my edit (${viewport})`;
-      const titleBox = page.getByRole('dialog').getByLabel('Title', { exact: true });
-      await titleBox.fill(mine);
-      const [rejected] = await Promise.all([page.waitForResponse(isTaskUpdate), titleBox.press('Enter')]);
-      expect(rejected.status()).toBe(409);
-
-      const conflict = page.getByRole('dialog', { name: 'Conflicting change' });
-      await conflict.waitFor();
-      await conflict.getByText(`Launch plan, their edit (${viewport})`).first().waitFor();
-      await conflict.getByText(mine).first().waitFor();
+      const detail = page.getByRole('dialog');
+      await detail
+        .getByRole('alert')
+        .filter({ hasText: 'changed the title while you were editing' })
+        .waitFor();
+      expect(await titleBox.inputValue()).toBe(mine);
+      await detail.getByRole('heading', { name: theirs }).waitFor();
       await expectNoSideScrollOnPhone();
       await screenshot(page, `conflict-${viewport}`);
 
-      // Applying mine saves it on top of theirs.
       const [applied] = await Promise.all([
         page.waitForResponse(isTaskUpdate),
-        conflict.getByRole('button', { name: 'Apply mine' }).click(),
+        detail.getByRole('button', { name: 'Keep mine' }).click(),
       ]);
       expect(applied.status()).toBe(200);
       const task = (await tasksOf(token, project.id)).find((t) => t.key === `${key}-1`)!;

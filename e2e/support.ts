@@ -8,7 +8,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { LocalOutputs } from '../infra/local/stack.ts';
-import { api, signIn, signUpUser, type TestUser } from '../test/support.ts';
+import {
+  api,
+  invitationToken,
+  mailTo,
+  signIn,
+  signUpUser,
+  uniqueIp,
+  type TestUser,
+} from '../test/support.ts';
 
 export { api, signUpUser, type TestUser };
 
@@ -336,4 +344,35 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
           .map((n) => n.target.join(' '))
           .join('; ')})`,
     );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Teams: a second person in a workspace (the live board needs two)
+// ---------------------------------------------------------------------------------------------------------
+
+/** Signs up a person named `name` and makes them a member of the workspace (invitation email, accepted). */
+export async function addNamedMember(
+  owner: TestUser,
+  workspaceId: string,
+  name: string,
+  role = 'member',
+): Promise<TestUser> {
+  const person = await signUpUser(name);
+  await ok(
+    api(`/workspaces/${workspaceId}/invitations`, {
+      method: 'POST',
+      token: owner.idToken,
+      body: { email: person.email, role },
+    }),
+    201,
+    'invite',
+  );
+  const token = invitationToken(await mailTo(person.email, /^Join /));
+  // Each person accepts from a machine of their own (the accept limit is per client IP).
+  await ok(
+    api(`/invitations/${token}/accept`, { method: 'POST', token: person.idToken, fromIp: uniqueIp() }),
+    200,
+    'accept invitation',
+  );
+  return person;
 }

@@ -20,6 +20,7 @@ import { sessionSnapshot, signOut, subscribeSession } from './lib/session.ts';
 import { ToastProvider, useToasts } from './lib/toasts.tsx';
 import { Modal, Popover, Spinner } from './lib/ui.tsx';
 import { ConfigContext } from './lib/config-context.ts';
+import { LiveProvider } from './live/react.tsx';
 
 // Code-split routes: each page is its own chunk, loaded when first visited.
 const auth = () => import('./pages/auth.tsx');
@@ -34,6 +35,7 @@ const MembersPage = lazy(() => workspace().then((m) => ({ default: m.MembersPage
 const InvitationPage = lazy(() => workspace().then((m) => ({ default: m.InvitationPage })));
 const BoardPage = lazy(() => import('./board/BoardPage.tsx').then((m) => ({ default: m.BoardPage })));
 const GoalsPage = lazy(() => import('./pages/goals.tsx').then((m) => ({ default: m.GoalsPage })));
+const GoalPage = lazy(() => import('./pages/goals.tsx').then((m) => ({ default: m.GoalPage })));
 const CommandPalette = lazy(() =>
   import('./pages/CommandPalette.tsx').then((m) => ({ default: m.CommandPalette })),
 );
@@ -50,40 +52,52 @@ const queryClient = new QueryClient({
   },
 });
 
+// The cache holds one person's data: when the session changes hands (signed out here or in another tab, or
+// another person signed in in another tab, which this tab follows), nothing of the previous one stays.
+let cachedFor = sessionSnapshot().user?.id;
+subscribeSession(() => {
+  const now = sessionSnapshot().user?.id;
+  if (cachedFor && now !== cachedFor) queryClient.clear();
+  cachedFor = now;
+});
+
 export const useSession = () => useSyncExternalStore(subscribeSession, sessionSnapshot);
 
 export function App({ config }: { config: WebConfig }) {
   return (
     <ConfigContext.Provider value={config}>
       <QueryClientProvider client={queryClient}>
-        <ToastProvider>
-          <BrowserRouter>
-            <Suspense fallback={<Spinner />}>
-              <Routes>
-                <Route path="/sign-in" element={<SignInPage />} />
-                <Route path="/sign-up" element={<SignUpPage />} />
-                <Route path="/confirm" element={<ConfirmPage />} />
-                <Route path="/forgot" element={<ForgotPage />} />
-                <Route element={<RequireAuth />}>
-                  <Route element={<Layout />}>
-                    <Route index element={<HomePage />} />
-                    <Route path="/w/:workspaceId" element={<ProjectsPage />} />
-                    <Route path="/w/:workspaceId/members" element={<MembersPage />} />
-                    <Route path="/invitations/:token" element={<InvitationPage />} />
-                    <Route path="/me" element={<MyDayPage />} />
-                    <Route path="/goals" element={<GoalsPage />} />
-                    <Route path="/p/:projectKey" element={<BoardPage view="board" />} />
-                    <Route path="/p/:projectKey/list" element={<BoardPage view="list" />} />
-                    <Route path="/p/:projectKey/calendar" element={<BoardPage view="calendar" />} />
-                    <Route path="/p/:projectKey/sprints" element={<BoardPage view="sprints" />} />
-                    <Route path="/p/:projectKey/:taskKey" element={<BoardPage view="board" />} />
+        <LiveProvider config={config} client={queryClient}>
+          <ToastProvider>
+            <BrowserRouter>
+              <Suspense fallback={<Spinner />}>
+                <Routes>
+                  <Route path="/sign-in" element={<SignInPage />} />
+                  <Route path="/sign-up" element={<SignUpPage />} />
+                  <Route path="/confirm" element={<ConfirmPage />} />
+                  <Route path="/forgot" element={<ForgotPage />} />
+                  <Route element={<RequireAuth />}>
+                    <Route element={<Layout />}>
+                      <Route index element={<HomePage />} />
+                      <Route path="/w/:workspaceId" element={<ProjectsPage />} />
+                      <Route path="/w/:workspaceId/members" element={<MembersPage />} />
+                      <Route path="/invitations/:token" element={<InvitationPage />} />
+                      <Route path="/me" element={<MyDayPage />} />
+                      <Route path="/goals" element={<GoalsPage />} />
+                      <Route path="/goals/:goalId" element={<GoalPage />} />
+                      <Route path="/p/:projectKey" element={<BoardPage view="board" />} />
+                      <Route path="/p/:projectKey/list" element={<BoardPage view="list" />} />
+                      <Route path="/p/:projectKey/calendar" element={<BoardPage view="calendar" />} />
+                      <Route path="/p/:projectKey/sprints" element={<BoardPage view="sprints" />} />
+                      <Route path="/p/:projectKey/:taskKey" element={<BoardPage view="board" />} />
+                    </Route>
                   </Route>
-                </Route>
-                <Route path="*" element={<Navigate to="/" replace />} />
-              </Routes>
-            </Suspense>
-          </BrowserRouter>
-        </ToastProvider>
+                  <Route path="*" element={<Navigate to="/" replace />} />
+                </Routes>
+              </Suspense>
+            </BrowserRouter>
+          </ToastProvider>
+        </LiveProvider>
       </QueryClientProvider>
     </ConfigContext.Provider>
   );

@@ -1,10 +1,18 @@
 import { lazy, Suspense, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Link, NavLink, useNavigate, useParams, useSearchParams } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Sprint } from '../../../shared/schemas/sprints.ts';
 import { api, type Page } from '../lib/api.ts';
-import { rememberWorkspace, useLabels, useMembers, useProjectByKey, useWorkspaces } from '../lib/data.ts';
+import {
+  keys,
+  rememberWorkspace,
+  useLabels,
+  useMembers,
+  useProjectByKey,
+  useWorkspaces,
+} from '../lib/data.ts';
 import { ErrorState, Modal, Spinner } from '../lib/ui.tsx';
+import { BoardPeople, BoardPeopleContext, LiveIndicator, useLiveProject } from '../live/react.tsx';
 import { localDate, PRIORITY_TITLES } from './board-logic.ts';
 import { Board } from './Board.tsx';
 import type { CardLookups } from './Card.tsx';
@@ -48,6 +56,20 @@ export function BoardPage({ view }: { view: View }) {
   const searchRef = useRef<HTMLInputElement>(null);
   const narrow = useNarrow();
   const navigate = useNavigate();
+  // Every view of the project (board, list, calendar, sprints, an open task) follows it live.
+  const live = useLiveProject(project.data?.id);
+  // Someone on the board the members list does not know yet (they joined since it was read): read it again,
+  // once per newcomer, so their avatar has a name.
+  const client = useQueryClient();
+  const askedFor = useRef(new Set<string>());
+  useEffect(() => {
+    if (!members || !workspaceId) return;
+    const known = new Set(members.map((m) => m.userId));
+    const newcomers = live.people.filter((p) => !known.has(p.userId) && !askedFor.current.has(p.userId));
+    if (newcomers.length === 0) return;
+    for (const p of newcomers) askedFor.current.add(p.userId);
+    void client.invalidateQueries({ queryKey: keys.members(workspaceId) });
+  }, [client, live.people, members, workspaceId]);
   useEffect(() => {
     if (workspaceId) rememberWorkspace(workspaceId);
   }, [workspaceId]);
@@ -103,7 +125,13 @@ export function BoardPage({ view }: { view: View }) {
         <p className="eyebrow">
           <Link to={`/w/${p.workspaceId}`}>Projects</Link> / {p.key}
         </p>
-        <h1>{p.name}</h1>
+        <div className="board-title-row">
+          <h1>{p.name}</h1>
+          <div className="board-live">
+            <BoardPeople people={live.people} lookups={lookups} />
+            <LiveIndicator status={live.status} />
+          </div>
+        </div>
         {p.archived && <p className="banner">This project is archived: it is read-only.</p>}
       </div>
       <div className="toolbar" role="toolbar" aria-label="Board tools">
@@ -140,26 +168,28 @@ export function BoardPage({ view }: { view: View }) {
           />
         )}
       </div>
-      <Suspense fallback={<Spinner />}>
-        {view === 'board' && <Board project={p} filters={filters} lookups={lookups} canEdit={canEdit} />}
-        {view === 'list' && <ListView project={p} filters={filters} lookups={lookups} />}
-        {view === 'sprints' && <SprintsView project={p} lookups={lookups} canEdit={canEdit} />}
-        {view === 'calendar' && (
-          <CalendarView project={p} filters={filters} lookups={lookups} canEdit={canEdit} />
-        )}
-      </Suspense>
-      {taskKey && (
-        <Suspense fallback={null}>
-          <TaskDetail
-            project={p}
-            taskKey={taskKey}
-            lookups={lookups}
-            canEdit={canEdit}
-            boardFilters={filters}
-            onClose={() => navigate(`/p/${p.key}${query}`)}
-          />
+      <BoardPeopleContext.Provider value={live.people}>
+        <Suspense fallback={<Spinner />}>
+          {view === 'board' && <Board project={p} filters={filters} lookups={lookups} canEdit={canEdit} />}
+          {view === 'list' && <ListView project={p} filters={filters} lookups={lookups} />}
+          {view === 'sprints' && <SprintsView project={p} lookups={lookups} canEdit={canEdit} />}
+          {view === 'calendar' && (
+            <CalendarView project={p} filters={filters} lookups={lookups} canEdit={canEdit} />
+          )}
         </Suspense>
-      )}
+        {taskKey && (
+          <Suspense fallback={null}>
+            <TaskDetail
+              project={p}
+              taskKey={taskKey}
+              lookups={lookups}
+              canEdit={canEdit}
+              boardFilters={filters}
+              onClose={() => navigate(`/p/${p.key}${query}`)}
+            />
+          </Suspense>
+        )}
+      </BoardPeopleContext.Provider>
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
       {managingLabels && (
         <Suspense fallback={null}>

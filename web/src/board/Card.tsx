@@ -5,6 +5,7 @@ import type { Task } from '../../../shared/schemas/tasks.ts';
 import type { Member } from '../../../shared/schemas/workspaces.ts';
 import { initials } from '../lib/data.ts';
 import { Avatar } from '../lib/ui.tsx';
+import { CardPeople } from '../live/react.tsx';
 import { isOverdue, PRIORITY_TITLES } from './board-logic.ts';
 
 export interface CardLookups {
@@ -52,6 +53,7 @@ export const Card = memo(function Card({
     >
       <div className="card-top">
         <span className="card-key">{task.key}</span>
+        {!overlay && <CardPeople taskId={task.id} lookups={lookups} />}
         <span className={`priority priority-${task.priority}`}>
           <span className="visually-hidden">Priority </span>
           {PRIORITY_TITLES[task.priority]}

@@ -3,6 +3,7 @@ import {
   filtersFromParams,
   hasFilters,
   matches,
+  matchesAll,
   paramsWithFilters,
   selectFilterCount,
 } from './filters.ts';
@@ -68,5 +69,43 @@ describe('selectFilterCount', () => {
     expect(
       selectFilterCount({ assignee: 'u1', label: 'l1', priority: 'low', sprint: 's1', due: 'today' }),
     ).toBe(5);
+  });
+});
+
+describe('matchesAll (a task brought by a live event, against a filtered view)', () => {
+  const today = '2026-03-10';
+  const task = {
+    priority: 'high' as const,
+    dueDate: '2026-03-12',
+    title: 'Fix the Login bug',
+    description: 'Users see a **blank** page',
+    assigneeIds: ['u1'],
+    labelIds: ['l1'],
+    sprintId: null,
+  };
+  it('no filters: everything belongs', () => {
+    expect(matchesAll(task, {}, today)).toBe(true);
+  });
+  it('the search is in the title or the description, in any case', () => {
+    expect(matchesAll(task, { q: 'login' }, today)).toBe(true);
+    expect(matchesAll(task, { q: 'BLANK' }, today)).toBe(true);
+    expect(matchesAll(task, { q: 'signup' }, today)).toBe(false);
+  });
+  it('assignee, label and sprint (none = the backlog)', () => {
+    expect(matchesAll(task, { assignee: 'u1', label: 'l1', sprint: 'none' }, today)).toBe(true);
+    expect(matchesAll(task, { assignee: 'u2' }, today)).toBe(false);
+    expect(matchesAll(task, { label: 'l2' }, today)).toBe(false);
+    expect(matchesAll(task, { sprint: 's1' }, today)).toBe(false);
+    expect(matchesAll({ ...task, sprintId: 's1' }, { sprint: 's1' }, today)).toBe(true);
+  });
+  it('due ranges, both bounds', () => {
+    expect(matchesAll(task, { due: 'week' }, today)).toBe(true);
+    expect(matchesAll(task, { due: 'today' }, today)).toBe(false);
+    expect(matchesAll(task, { due: 'overdue' }, today)).toBe(false);
+    expect(matchesAll({ ...task, dueDate: '2026-03-01' }, { due: 'overdue' }, today)).toBe(true);
+    expect(matchesAll({ ...task, dueDate: null }, { due: 'week' }, today)).toBe(false);
+  });
+  it('priority, as matches() does', () => {
+    expect(matchesAll(task, { priority: 'low' }, today)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type { TaskPriority } from '../../../shared/schemas/tasks.ts';
+import type { Task, TaskPriority } from '../../../shared/schemas/tasks.ts';
 import type { Query } from '../lib/api.ts';
 
 /** The board's filters, as the URL's query keeps them (so a filtered board can be shared and reloaded). */
@@ -79,6 +79,33 @@ export function matches(
   if (filters.priority && task.priority !== filters.priority) return false;
   if (filters.due === 'today' && task.dueDate !== today) return false;
   if (filters.due === 'week' && (!task.dueDate || task.dueDate < today)) return false;
+  return true;
+}
+
+/**
+ * Every filter, on the client: whether a task the API did not list (a live event brought it) belongs to a view
+ * with these filters. The server's rules: `q` is in the title or description (any case), `sprint=none` is the
+ * backlog, `due` ranges as `apiQuery` asks for them plus what `matches` adds.
+ */
+export function matchesAll(
+  task: Pick<
+    Task,
+    'priority' | 'dueDate' | 'title' | 'description' | 'assigneeIds' | 'labelIds' | 'sprintId'
+  >,
+  filters: BoardFilters,
+  today: string,
+): boolean {
+  if (!matches(task, filters, today)) return false;
+  if (filters.assignee && !task.assigneeIds.includes(filters.assignee)) return false;
+  if (filters.label && !task.labelIds.includes(filters.label)) return false;
+  if (filters.sprint && (task.sprintId ?? 'none') !== filters.sprint) return false;
+  const dueBefore = apiQuery(filters, today).dueBefore as string | undefined;
+  if (dueBefore && (!task.dueDate || task.dueDate >= dueBefore)) return false;
+  if (filters.q) {
+    const q = filters.q.toLowerCase();
+    if (!task.title.toLowerCase().includes(q) && !(task.description ?? '').toLowerCase().includes(q))
+      return false;
+  }
   return true;
 }
 

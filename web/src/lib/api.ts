@@ -1,5 +1,6 @@
 import type { ErrorBody, ErrorCode, ErrorDetail } from '../../../shared/errors.ts';
 import type { WebConfig } from '../config.ts';
+import { serverClock } from '../live/clock.ts';
 import { idToken, renewSession } from './session.ts';
 
 /** A non-2xx answer of the API, in the contract's error shape; a 409 VERSION_CONFLICT carries `current`. */
@@ -66,12 +67,16 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await fetch(apiUrl + withQuery(path, options.query), {
+      const sent = Date.now();
+      const response = await fetch(apiUrl + withQuery(path, options.query), {
         method: options.method ?? 'GET',
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: options.signal,
       });
+      // The live board's cursors are server time: every answer's Date header keeps the estimate of it current.
+      serverClock.observe(response.headers.get('date'), sent, Date.now());
+      return response;
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       throw new ApiError(0, 'NETWORK_ERROR', 'Cannot reach TeamFlow. Check your connection and try again.');

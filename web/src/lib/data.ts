@@ -12,6 +12,18 @@ export const keys = {
   labels: (workspaceId: string) => ['labels', workspaceId] as const,
   task: (taskId: string) => ['task', taskId] as const,
   column: (projectId: string) => ['column', projectId] as const,
+  /** The board's first request (Board.tsx, seedQuery), per filters. */
+  seed: (projectId: string) => ['boardSeed', projectId] as const,
+  list: (projectId: string) => ['list', projectId] as const,
+  plan: (projectId: string) => ['plan', projectId] as const,
+  calendar: (projectId: string) => ['calendar', projectId] as const,
+  projectByKey: ['projectByKey'] as const,
+  sprints: (projectId: string) => ['sprints', projectId] as const,
+  burndown: (sprintId: string) => ['burndown', sprintId] as const,
+  comments: (taskId: string) => ['comments', taskId] as const,
+  subtasks: (taskId: string) => ['subtasks', taskId] as const,
+  /** A task's history, per task version (['activity', taskId, version]). */
+  activity: (taskId: string) => ['activity', taskId] as const,
 };
 
 const LAST_WORKSPACE = 'teamflow.workspace';

@@ -16,6 +16,8 @@ import type { BoardFilters } from '../board/filters.ts';
 import type { CardLookups } from '../board/Card.tsx';
 import { applyMineBody, conflictRows, FIELD_TITLES, type TaskChanges } from './conflict.ts';
 import { Markdown } from './Markdown.tsx';
+import { FieldWarning, LiveInput, useLiveDraft, type LiveFieldProps } from './LiveField.tsx';
+import { useLive, useRemoteChange, useTaskPresence } from '../live/react.tsx';
 
 /** Pages through the project's tasks (deleted ones too) for the one with this key: a URL names tasks by key. */
 async function findTaskByKey(projectId: string, taskKey: string): Promise<Task | null> {
@@ -116,6 +118,19 @@ function TaskPanel({
   latest.current = task;
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const editable = canEdit && !task.deletedAt;
+  const { user } = useSession();
+  // The others see this panel open (and which field is being typed in); their changes update it live.
+  const setEditing = useTaskPresence(task.projectId, task.id);
+  const remote = useRemoteChange(task.id);
+  const live = (field: string, noun: string): LiveFieldProps => {
+    let changedBy = 'Someone';
+    if (remote?.fields.includes(field)) {
+      const member = lookups.members.get(remote.actorId);
+      if (remote.actorId === user?.id) changedBy = 'You (in another tab)';
+      else if (member) changedBy = member.name || member.email;
+    }
+    return { field, noun, changedBy, onEditing: setEditing };
+  };
 
   const store = (saved: Task) => {
     client.setQueryData(keys.task(saved.id), saved);
@@ -157,8 +172,8 @@ function TaskPanel({
     onError: (error) => toasts.error(`Not restored: ${describeError(error)}`),
   });
 
-  // Fields remount on each new version, so their drafts start from what is stored.
-  const v = `${task.id}:${task.version}`;
+  // Fields follow the stored value (live changes included) and keep a draft being typed (see draft.ts).
+  const v = task.id;
   const members = [...lookups.members.values()];
   const labels = [...lookups.labels.values()];
   return (
@@ -186,7 +201,18 @@ function TaskPanel({
             )}
           </div>
         )}
-        <TitleField key={v} value={task.title} disabled={!editable} onSave={(title) => change({ title })} />
+        <LiveInput
+          key={v}
+          {...live('title', 'the title')}
+          label="Title"
+          hideLabel
+          className="title-field"
+          value={task.title}
+          disabled={!editable}
+          normalize={(text) => text.trim() || null}
+          onSave={(title) => change({ title })}
+          inputProps={{ maxLength: 200 }}
+        />
         <div className="fields">
           <ChoiceField
             label="Status"
@@ -202,35 +228,24 @@ function TaskPanel({
             disabled={!editable}
             onChange={(priority) => change({ priority })}
           />
-          <label>
-            Due date
-            <input
-              key={v}
-              type="date"
-              defaultValue={task.dueDate ?? ''}
-              disabled={!editable}
-              className={isOverdue(task, lookups.today) ? 'overdue' : undefined}
-              onBlur={(e) => {
-                const dueDate = e.target.value || null;
-                if (dueDate !== task.dueDate) change({ dueDate });
-              }}
-            />
-          </label>
-          <label>
-            Story points
-            <input
-              key={v}
-              type="number"
-              min={1}
-              max={21}
-              defaultValue={task.storyPoints ?? ''}
-              disabled={!editable}
-              onBlur={(e) => {
-                const storyPoints = e.target.value ? Number(e.target.value) : null;
-                if (storyPoints !== task.storyPoints) change({ storyPoints });
-              }}
-            />
-          </label>
+          <LiveInput
+            key={`due-${v}`}
+            {...live('dueDate', 'the due date')}
+            label="Due date"
+            value={task.dueDate ?? ''}
+            disabled={!editable}
+            onSave={(text) => change({ dueDate: text || null })}
+            inputProps={{ type: 'date', className: isOverdue(task, lookups.today) ? 'overdue' : undefined }}
+          />
+          <LiveInput
+            key={`points-${v}`}
+            {...live('storyPoints', 'the story points')}
+            label="Story points"
+            value={task.storyPoints === null ? '' : String(task.storyPoints)}
+            disabled={!editable}
+            onSave={(text) => change({ storyPoints: text ? Number(text) : null })}
+            inputProps={{ type: 'number', min: 1, max: 21 }}
+          />
           <SprintField task={task} disabled={!editable} onChange={(sprintId) => change({ sprintId })} />
           <PickMany
             label="Assignees"
@@ -266,6 +281,7 @@ function TaskPanel({
         </div>
         <DescriptionField
           key={`d-${v}`}
+          {...live('description', 'the description')}
           value={task.description ?? ''}
           disabled={!editable}
           onSave={(description) => change({ description: description || null })}
@@ -347,65 +363,37 @@ function ChoiceField<T extends string>({
   );
 }
 
-function TitleField({
-  value,
-  disabled,
-  onSave,
-}: {
-  value: string;
-  disabled: boolean;
-  onSave: (v: string) => void;
-}) {
-  const [draft, setDraft] = useState(value);
-  const submitted = useRef(value);
-  const commit = () => {
-    const title = draft.trim();
-    if (!title || title === submitted.current) return;
-    submitted.current = title;
-    onSave(title);
-  };
-  return (
-    <label className="title-field">
-      <span className="visually-hidden">Title</span>
-      <input
-        value={draft}
-        maxLength={200}
-        disabled={disabled}
-        onChange={(e) => setDraft(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            commit();
-          }
-          if (e.key === 'Escape' && draft !== value) {
-            e.stopPropagation();
-            e.preventDefault();
-            setDraft(value);
-          }
-        }}
-      />
-    </label>
-  );
-}
-
 function DescriptionField({
   value,
   disabled,
   onSave,
-}: {
+  field,
+  noun,
+  changedBy,
+  onEditing,
+}: LiveFieldProps & {
   value: string;
   disabled: boolean;
   onSave: (v: string) => void;
 }) {
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(value);
+  const [editing, setEditingOpen] = useState(false);
+  const [state, dispatch] = useLiveDraft(value);
+  const open = () => {
+    setEditingOpen(true);
+    dispatch({ type: 'focus' });
+    onEditing(field);
+  };
+  const close = () => {
+    setEditingOpen(false);
+    dispatch({ type: 'blur' });
+    onEditing(null);
+  };
   return (
     <section className="panel-section" aria-labelledby="description-heading">
       <div className="section-head">
         <h3 id="description-heading">Description</h3>
         {!disabled && !editing && (
-          <button type="button" className="small" onClick={() => setEditing(true)}>
+          <button type="button" className="small" onClick={open}>
             Edit description
           </button>
         )}
@@ -415,19 +403,42 @@ function DescriptionField({
           className="stack"
           onSubmit={(e) => {
             e.preventDefault();
-            if (draft !== value) onSave(draft);
-            setEditing(false);
+            if (state.theirs) return;
+            if (state.draft !== state.base) {
+              dispatch({ type: 'saved' });
+              onSave(state.draft);
+            }
+            close();
           }}
         >
           <label>
             <span className="visually-hidden">Description (markdown)</span>
-            <textarea rows={8} value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+            <textarea
+              rows={8}
+              value={state.draft}
+              onChange={(e) => dispatch({ type: 'edit', draft: e.target.value })}
+              autoFocus
+            />
           </label>
+          <FieldWarning
+            state={state}
+            dispatch={dispatch}
+            noun={noun}
+            changedBy={changedBy}
+            show={(text) => (text.length > 120 ? `${text.slice(0, 120)}…` : text)}
+            onKeepMine={() => dispatch({ type: 'keep-mine' })}
+          />
           <div className="row">
-            <button type="button" onClick={() => (setDraft(value), setEditing(false))}>
+            <button
+              type="button"
+              onClick={() => {
+                dispatch({ type: 'revert' });
+                close();
+              }}
+            >
               Cancel
             </button>
-            <button type="submit" className="primary">
+            <button type="submit" className="primary" disabled={!!state.theirs}>
               Save description
             </button>
           </div>
@@ -599,7 +610,8 @@ function ConflictDialog({
 function Subtasks({ task, canEdit }: { task: Task; canEdit: boolean }) {
   const client = useQueryClient();
   const toasts = useToasts();
-  const queryKey = ['subtasks', task.id];
+  const live = useLive();
+  const queryKey = keys.subtasks(task.id);
   const { data = [], isPending } = useQuery({
     queryKey,
     queryFn: () =>
@@ -608,6 +620,12 @@ function Subtasks({ task, canEdit }: { task: Task; canEdit: boolean }) {
   const [title, setTitle] = useState('');
   const refreshTask = () => {
     void client.invalidateQueries({ queryKey });
+    // The card's counters: read again (coalesced), noting when, so the change's own live event is not counted
+    // on top (live/gate.ts, counters).
+    if (live) {
+      live.rereadTask(task.id);
+      return;
+    }
     void api<Task>(`/tasks/${task.id}`).then((fresh) => {
       // Counters only: keep the version the panel edits with unless the task itself changed.
       client.setQueryData<Task>(keys.task(task.id), (old) =>
@@ -713,7 +731,8 @@ function Comments({ task, canEdit, lookups }: { task: Task; canEdit: boolean; lo
   const client = useQueryClient();
   const toasts = useToasts();
   const { user } = useSession();
-  const queryKey = ['comments', task.id];
+  const live = useLive();
+  const queryKey = keys.comments(task.id);
   const { data = [] } = useQuery({
     queryKey,
     queryFn: () =>
@@ -725,6 +744,11 @@ function Comments({ task, canEdit, lookups }: { task: Task; canEdit: boolean; lo
       api<Comment>(`/tasks/${task.id}/comments`, { method: 'POST', body: { body: body.trim() } }),
     onSuccess: (comment) => {
       setBody('');
+      if (live) {
+        // Listed and counted once, whether this answer or the comment's live event comes first.
+        live.ownComment(comment);
+        return;
+      }
       client.setQueryData<Comment[]>(queryKey, (all = []) => [...all, comment]);
       client.setQueryData<Task>(
         keys.task(task.id),
