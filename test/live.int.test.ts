@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { api, addMember, outputs, signUpUser, type TestUser } from './support.ts';
+import { api, addMember, eventually, outputs, signUpUser, type TestUser } from './support.ts';
 import {
   createProject,
   createSprint,
@@ -61,7 +61,7 @@ describe('live board: subscriptions, events and presence', () => {
     expect(client.frames.filter((f) => f.type === 'TASK_CREATED')).toEqual([]);
   });
 
-  it('sends every kind of change to subscribers, in order, once', async () => {
+  it('sends every kind of change to subscribers once, each entity's changes in order', async () => {
     const client = await open(member);
     expect(await client.subscribe(projectId)).toEqual(
       expect.objectContaining({ type: 'subscribed', projectId, session: expect.any(String) }),
@@ -111,10 +111,25 @@ describe('live board: subscriptions, events and presence', () => {
       ['SPRINT_UPDATED', sprint.id],
     ];
     await client.waitFor(isEvent('SPRINT_UPDATED', sprint.id), 10_000, from);
+    await eventually(async () =>
+      client.frames.slice(from).filter((f) => f.type !== 'PRESENCE').length >= expected.length
+        ? true
+        : undefined,
+    );
     const events = client.frames.slice(from).filter((f) => f.type !== 'PRESENCE');
-    expect(events.map((f) => [f.type, f.entityId])).toEqual(expected);
+    // DynamoDB streams keep order per item key, not across items (records of two tasks may sit in two shards):
+    // every event arrives once, and each entity's events arrive in the order they happened.
+    expect(events).toHaveLength(expected.length);
+    expect(events.map((f) => [f.type, f.entityId])).toEqual(expect.arrayContaining(expected));
+    const orderOf = (list: Array<[string, unknown]>, entity: string) =>
+      list.filter(([, id]) => id === entity).map(([type]) => type);
+    const received = events.map((f) => [f.type, f.entityId] as [string, unknown]);
+    for (const entity of [task.id, other.id, comment.id]) {
+      expect(orderOf(received, entity)).toEqual(orderOf(expected, entity));
+    }
+    const byType = (type: string) => events.find((f) => f.type === type)!;
     expect(new Set(events.map((f) => f.id)).size).toBe(events.length);
-    const update = events[2]!;
+    const update = byType('TASK_UPDATED');
     expect(update).toEqual(
       expect.objectContaining({
         projectId,
@@ -125,14 +140,14 @@ describe('live board: subscriptions, events and presence', () => {
         data: expect.objectContaining({ id: task.id, title: 'Live one, renamed', version: renamed.version }),
       }),
     );
-    expect(events[3]!.data).toEqual(
+    expect(byType('TASK_MOVED').data).toEqual(
       expect.objectContaining({ status: 'in_progress', version: moved.body.version }),
     );
-    expect(events[8]!.data).toBeNull();
+    expect(byType('TASK_DELETED').data).toBeNull();
 
     // The live events are the change feed's: the same ids, so a client that catches up applies each once.
     const feed = await api<{ items: Array<{ id: string }> }>(
-      `/projects/${projectId}/changes?since=${encodeURIComponent(String(events[0]!.at))}&limit=500`,
+      `/projects/${projectId}/changes?since=${encodeURIComponent(events.map((e) => String(e.at)).sort()[0]!)}&limit=500`,
       { token: member.idToken },
     );
     const feedIds = new Set(feed.body.items.map((e) => e.id));
