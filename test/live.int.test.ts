@@ -61,7 +61,7 @@ describe('live board: subscriptions, events and presence', () => {
     expect(client.frames.filter((f) => f.type === 'TASK_CREATED')).toEqual([]);
   });
 
-  it('sends every kind of change to subscribers once, each entity's changes in order', async () => {
+  it('sends every kind of change to subscribers once, in order per entity', async () => {
     const client = await open(member);
     expect(await client.subscribe(projectId)).toEqual(
       expect.objectContaining({ type: 'subscribed', projectId, session: expect.any(String) }),
