@@ -4,6 +4,7 @@ import { apiCalls } from './api-calls.ts';
 import { boardLoad } from './board-load.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { lambdaBundles } from './lambda-bundles.ts';
+import { live } from './live.ts';
 import { mixedWorkload } from './mixed-workload.ts';
 import { webBoard } from './web-board.ts';
 import { webBundle } from './web-bundle.ts';
@@ -13,6 +14,7 @@ const benchmarks: Array<[string, (root: string) => Promise<void>]> = [
   ['api-calls', apiCalls],
   ['board-load', boardLoad],
   ['mixed-workload', mixedWorkload],
+  ['live', live],
   ['web-bundle', webBundle],
   ['web-board', webBoard],
   ['lambda-bundles', lambdaBundles],
