@@ -188,6 +188,18 @@ describe('retryDelayMs', () => {
 });
 
 describe('toLambdaRecord', () => {
+  it("takes DynamoDB Local's minute-rounded creation time as the read time, within that minute", () => {
+    const raw: _Record = {
+      eventName: 'INSERT',
+      dynamodb: { ApproximateCreationDateTime: new Date('2026-11-22T05:09:00.000Z') },
+    };
+    const at = (read: string) =>
+      toLambdaRecord(raw, STREAM_ARN, 'us-east-1', Date.parse(read)).dynamodb?.ApproximateCreationDateTime;
+    const minute = Date.parse('2026-11-22T05:09:00.000Z') / 1000;
+    expect(at('2026-11-22T05:09:30.000Z')).toBe(minute + 30);
+    expect(at('2026-11-22T05:12:00.000Z')).toBe(minute + 59);
+  });
+
   it("converts DynamoDB Local's GetRecords output to the record Lambda delivers", () => {
     const raw: _Record = {
       eventID: '2670f0d3-971b-4a54-9052-4ead110aeeec',
@@ -211,7 +223,8 @@ describe('toLambdaRecord', () => {
         StreamViewType: 'NEW_AND_OLD_IMAGES',
       },
     };
-    expect(toLambdaRecord(raw, STREAM_ARN, 'us-east-1')).toEqual({
+    // Read within the record's own minute long after it: the time stays the minute's (no later than read).
+    expect(toLambdaRecord(raw, STREAM_ARN, 'us-east-1', Date.parse('2026-11-22T05:09:00.000Z'))).toEqual({
       eventID: '2670f0d3-971b-4a54-9052-4ead110aeeec',
       eventName: 'MODIFY',
       eventVersion: '1.1',

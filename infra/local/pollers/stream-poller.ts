@@ -212,12 +212,25 @@ function toLambdaImage(image: Record<string, StreamAttributeValue>): Record<stri
  * become base64 strings (as in Lambda's JSON), awsRegion is the function's region (DynamoDB Local says
  * "ddblocal"), and eventSourceARN is the stream ARN.
  */
-export function toLambdaRecord(record: _Record, streamArn: string, region: string): DynamoDBRecord {
+export function toLambdaRecord(
+  record: _Record,
+  streamArn: string,
+  region: string,
+  readAtMs: number = Date.now(),
+): DynamoDBRecord {
   const source = record.dynamodb ?? {};
   const created: unknown = source.ApproximateCreationDateTime;
   const dynamodb: StreamRecord = {};
-  if (created instanceof Date) dynamodb.ApproximateCreationDateTime = Math.floor(created.getTime() / 1000);
-  else if (typeof created === 'number') dynamodb.ApproximateCreationDateTime = created;
+  let seconds: number | undefined;
+  if (created instanceof Date) seconds = Math.floor(created.getTime() / 1000);
+  else if (typeof created === 'number') seconds = created;
+  // DynamoDB Local rounds the creation time down to the minute: read as it is, a record written at 12:00:59 and
+  // read at 12:01:00 looks a minute old, and a short maxRecordAge (the broadcast's 60 s) would drop it unsent.
+  // A minute-rounded time is taken as the time it was read, never past the end of its own minute.
+  if (seconds !== undefined && seconds % 60 === 0) {
+    seconds = Math.max(seconds, Math.min(Math.floor(readAtMs / 1000), seconds + 59));
+  }
+  if (seconds !== undefined) dynamodb.ApproximateCreationDateTime = seconds;
   if (source.Keys) dynamodb.Keys = toLambdaImage(source.Keys);
   if (source.NewImage) dynamodb.NewImage = toLambdaImage(source.NewImage);
   if (source.OldImage) dynamodb.OldImage = toLambdaImage(source.OldImage);
