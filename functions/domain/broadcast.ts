@@ -125,13 +125,31 @@ export interface BroadcasterOptions {
   /** Attempts of one post before the connection is closed instead (its client reconnects and catches up). */
   attempts: number;
   retryDelayMs: number;
+  /**
+   * How long one Broadcaster (one invocation) may go on starting events; the ones after fail at once, so the
+   * batch's partial response makes the stream's retry resume right after the last event sent. Without it, a
+   * batch larger than the function's timeout allows (100 events to a board of 1,000 is 100,000 posts) times out
+   * whole, and its retry, bisected, posts everything again. Undefined: no limit.
+   */
+  budgetMs?: number;
 }
 
 export const DEFAULT_BROADCAST_OPTIONS: BroadcasterOptions = {
   concurrency: 64,
   attempts: 3,
   retryDelayMs: 50,
+  // Two thirds of the function's 30 s timeout (infra/functions.ts): an event already started (a thousand posts,
+  // a fraction of a second) still finishes well inside it.
+  budgetMs: 20_000,
 };
+
+/** An event not started because the invocation's time budget is spent: the stream's retry sends it. */
+export class OutOfTimeError extends Error {
+  constructor() {
+    super('The broadcast time budget is spent; the stream retries this event');
+    this.name = 'OutOfTimeError';
+  }
+}
 
 /** Runs `work` over `items` with at most `limit` at once. */
 async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -154,6 +172,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Broadcaster {
   private readonly audiences = new Map<string, Promise<SubscriptionRecord[]>>();
   readonly stats: BroadcastStats = { sent: 0, gone: 0, failed: 0, revoked: 0 };
+  /** Events not started because the time budget was spent (failed, so the stream's retry sends them). */
+  deferred = 0;
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly repository: Pick<
@@ -165,6 +186,11 @@ export class Broadcaster {
   ) {}
 
   async send(outgoing: Outgoing): Promise<void> {
+    const { budgetMs } = this.options;
+    if (budgetMs !== undefined && Date.now() - this.startedAt > budgetMs) {
+      this.deferred++;
+      throw new OutOfTimeError();
+    }
     const audience = await this.audience(outgoing.projectId, outgoing.workspaceId);
     if (outgoing.frame.type === 'PRESENCE') {
       const { userId } = outgoing.frame.data;
