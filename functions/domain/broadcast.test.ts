@@ -1,11 +1,23 @@
 import type { ServerFrame } from '#shared/schemas/websocket';
 import { MAX_FRAME_BYTES, type LiveChangeEvent } from '#shared/schemas/websocket';
 import type { ActivityRecord } from './activity.ts';
-import { Broadcaster, fitFrame, outgoingOf, type ConnectionPoster, type Outgoing } from './broadcast.ts';
+import {
+  Broadcaster,
+  fitFrame,
+  outgoingOf,
+  type ConnectionPoster,
+  type Outgoing,
+  type StoredItems,
+} from './broadcast.ts';
 import type { LiveRepository, SubscriptionRecord } from './live.ts';
 import { idIn, PROJECT, WS } from './test-fixtures.ts';
 
-const TYPES = { activity: 'ACTIVITY', subscription: 'SUBSCRIPTION' };
+/** Items as the store decodes them; here they are the records themselves with their `type`. */
+const ITEMS: StoredItems = {
+  types: { activity: 'ACTIVITY', subscription: 'SUBSCRIPTION' },
+  toActivity: (item) => item as unknown as ActivityRecord,
+  toSubscription: (item) => item as unknown as SubscriptionRecord,
+};
 const TASK = idIn(WS, 100);
 const AT = '2026-03-01T12:00:00.000Z';
 
@@ -40,14 +52,8 @@ const subscription = (connectionId: string, userId: string, overrides: Partial<S
 const asItem = (record: object, type: string) => ({ ...record, type }) as Record<string, unknown>;
 
 describe('outgoingOf', () => {
-  const toActivity = (item: Record<string, unknown>) => item as unknown as ActivityRecord;
-
   it('turns an inserted activity into its change event, with the version of the object after the change', () => {
-    const out = outgoingOf(
-      { eventName: 'INSERT', newItem: asItem(activity(), 'ACTIVITY') },
-      toActivity,
-      TYPES,
-    );
+    const out = outgoingOf({ eventName: 'INSERT', newItem: asItem(activity(), 'ACTIVITY') }, ITEMS);
     expect(out).toEqual({
       projectId: PROJECT,
       workspaceId: WS,
@@ -63,15 +69,15 @@ describe('outgoingOf', () => {
   });
 
   it('ignores other items, and activity that is not new', () => {
-    expect(outgoingOf({ eventName: 'INSERT', newItem: { type: 'TASK' } }, toActivity, TYPES)).toBeUndefined();
+    expect(outgoingOf({ eventName: 'INSERT', newItem: { type: 'TASK' } }, ITEMS)).toBeUndefined();
     expect(
-      outgoingOf({ eventName: 'REMOVE', oldItem: asItem(activity(), 'ACTIVITY') }, toActivity, TYPES),
+      outgoingOf({ eventName: 'REMOVE', oldItem: asItem(activity(), 'ACTIVITY') }, ITEMS),
     ).toBeUndefined();
   });
 
   it('turns a subscription coming, changing place and going into PRESENCE events', () => {
     const sub = asItem(subscription('c1', 'bob'), 'SUBSCRIPTION');
-    const came = outgoingOf({ eventName: 'INSERT', newItem: sub }, toActivity, TYPES);
+    const came = outgoingOf({ eventName: 'INSERT', newItem: sub }, ITEMS);
     expect(came?.frame).toEqual({
       type: 'PRESENCE',
       projectId: PROJECT,
@@ -81,11 +87,11 @@ describe('outgoingOf', () => {
       data: { userId: 'bob', session: 's-c1', online: true, viewing: null, editing: null, at: AT },
     });
     const opened = { ...sub, viewing: TASK, editing: 'title' };
-    const moved = outgoingOf({ eventName: 'MODIFY', oldItem: sub, newItem: opened }, toActivity, TYPES);
+    const moved = outgoingOf({ eventName: 'MODIFY', oldItem: sub, newItem: opened }, ITEMS);
     expect(moved?.frame.data).toEqual(
       expect.objectContaining({ viewing: TASK, editing: 'title', online: true }),
     );
-    const went = outgoingOf({ eventName: 'REMOVE', oldItem: opened }, toActivity, TYPES);
+    const went = outgoingOf({ eventName: 'REMOVE', oldItem: opened }, ITEMS);
     expect(went?.frame.data).toEqual(
       expect.objectContaining({ online: false, viewing: null, editing: null }),
     );
@@ -94,9 +100,7 @@ describe('outgoingOf', () => {
   it('stays quiet when a subscription changed nothing anyone sees', () => {
     const sub = asItem(subscription('c1', 'bob'), 'SUBSCRIPTION');
     const touched = { ...sub, updatedAt: '2026-03-01T12:00:05.000Z' };
-    expect(
-      outgoingOf({ eventName: 'MODIFY', oldItem: sub, newItem: touched }, toActivity, TYPES),
-    ).toBeUndefined();
+    expect(outgoingOf({ eventName: 'MODIFY', oldItem: sub, newItem: touched }, ITEMS)).toBeUndefined();
   });
 });
 
@@ -245,12 +249,7 @@ describe('Broadcaster', () => {
     const intruder = subscription('c9', 'mallory');
     const { repo } = repository([subscription('c1', 'alice'), intruder], ['alice']);
     const { poster, sent } = recordingPoster();
-    const toActivity = (item: Record<string, unknown>) => item as unknown as ActivityRecord;
-    const arrival = outgoingOf(
-      { eventName: 'INSERT', newItem: asItem(intruder, 'SUBSCRIPTION') },
-      toActivity,
-      TYPES,
-    )!;
+    const arrival = outgoingOf({ eventName: 'INSERT', newItem: asItem(intruder, 'SUBSCRIPTION') }, ITEMS)!;
     await new Broadcaster(repo, poster, fast).send(arrival);
     expect(sent.get('c1')).toBeUndefined();
   });

@@ -14,6 +14,13 @@ export interface TableChange {
   oldItem?: Record<string, unknown>;
 }
 
+/** How the store's items are told apart and read (the store's own decoders: the domain knows no keys). */
+export interface StoredItems {
+  types: { activity: string; subscription: string };
+  toActivity: (item: Record<string, unknown>) => ActivityRecord;
+  toSubscription: (item: Record<string, unknown>) => SubscriptionRecord;
+}
+
 /** One frame for every connection subscribed to a project. */
 export interface Outgoing {
   projectId: string;
@@ -53,30 +60,13 @@ export function fitFrame(event: LiveChangeEvent): LiveChangeEvent {
 
 const PRESENCE_FIELDS = ['viewing', 'editing', 'session', 'userId'] as const;
 
-function asSubscription(item: Record<string, unknown>): SubscriptionRecord {
-  return {
-    connectionId: item.connectionId as string,
-    userId: item.userId as string,
-    projectId: item.projectId as string,
-    workspaceId: item.workspaceId as string,
-    session: item.session as string,
-    viewing: (item.viewing as string | undefined) ?? null,
-    editing: (item.editing as string | undefined) ?? null,
-    subscribedAt: item.subscribedAt as string,
-    updatedAt: item.updatedAt as string,
-  };
-}
-
 /**
  * The frame a table change becomes, if any: an activity (every change of a task, comment, subtask, project or
  * sprint writes exactly one, carrying the object after it) becomes its change event; a subscription coming,
  * changing where it is on the board, or going becomes a PRESENCE event.
  */
-export function outgoingOf(
-  change: TableChange,
-  toActivity: (item: Record<string, unknown>) => ActivityRecord,
-  types: { activity: string; subscription: string },
-): Outgoing | undefined {
+export function outgoingOf(change: TableChange, items: StoredItems): Outgoing | undefined {
+  const { types, toActivity, toSubscription } = items;
   const item = change.newItem ?? change.oldItem;
   if (!item) return undefined;
   if (item.type === types.activity && change.eventName === 'INSERT') {
@@ -93,7 +83,7 @@ export function outgoingOf(
     const after = change.newItem;
     if (PRESENCE_FIELDS.every((field) => before[field] === after[field])) return undefined;
   }
-  const subscription = asSubscription(item);
+  const subscription = toSubscription(item);
   const online = change.eventName !== 'REMOVE';
   const entry = presenceOf(subscription, online);
   return {

@@ -28,8 +28,11 @@ export interface SubscriptionRecord {
 
 export interface LiveRepository {
   connection(connectionId: string): Promise<ConnectionRecord | undefined>;
-  /** Saves the subscription (replacing an earlier one of this connection); false when the connection is gone. */
-  subscribe(subscription: SubscriptionRecord): Promise<boolean>;
+  /**
+   * Saves the subscription (replacing an earlier one of this connection), expiring with the connection opened
+   * at `connectedAt`; false when the connection is gone.
+   */
+  subscribe(subscription: SubscriptionRecord, connectedAt: string): Promise<boolean>;
   unsubscribe(connectionId: string, projectId: string): Promise<void>;
   /** Records where the connection is on the board; false when it is not subscribed to the project. */
   setPresence(
@@ -131,17 +134,20 @@ export class LiveService {
     }
     const now = this.clock().toISOString();
     const session = sessionOf(connection.connectionId);
-    const saved = await this.repository.subscribe({
-      connectionId: connection.connectionId,
-      userId: connection.userId,
-      projectId,
-      workspaceId,
-      session,
-      viewing: null,
-      editing: null,
-      subscribedAt: now,
-      updatedAt: now,
-    });
+    const saved = await this.repository.subscribe(
+      {
+        connectionId: connection.connectionId,
+        userId: connection.userId,
+        projectId,
+        workspaceId,
+        session,
+        viewing: null,
+        editing: null,
+        subscribedAt: now,
+        updatedAt: now,
+      },
+      connection.connectedAt,
+    );
     if (!saved) return errorFrame('UNAUTHORIZED', 'This connection is no longer known; reconnect', projectId);
     const others = (await this.repository.subscribers(projectId)).filter((s) => s.session !== session);
     return { type: 'subscribed', projectId, session, presence: others.map((s) => presenceOf(s)) };

@@ -23,7 +23,7 @@ const toConnection = (item: Item): ConnectionRecord => ({
   projectIds: [...((item.projectIds as Set<string> | undefined) ?? [])],
 });
 
-const toSubscription = (item: Item): SubscriptionRecord => ({
+export const toSubscription = (item: Item): SubscriptionRecord => ({
   connectionId: item.connectionId as string,
   userId: item.userId as string,
   projectId: item.projectId as string,
@@ -73,14 +73,12 @@ export class ConnectionRepository implements LiveRepository {
     return Item ? toConnection(Item) : undefined;
   }
 
-  async subscribe(subscription: SubscriptionRecord): Promise<boolean> {
-    const connection = await this.connection(subscription.connectionId);
-    if (!connection) return false;
+  async subscribe(subscription: SubscriptionRecord, connectedAt: string): Promise<boolean> {
     const item: Item = {
       ...keys.subscription(subscription.projectId, subscription.connectionId),
       type: ItemType.Subscription,
       ...subscription,
-      ttl: ConnectionRepository.expiryOf(connection.connectedAt),
+      ttl: ConnectionRepository.expiryOf(connectedAt),
     };
     for (const field of ['viewing', 'editing'] as const) if (item[field] === null) delete item[field];
     try {

@@ -9,14 +9,18 @@ import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { logger, metrics, publishMetrics } from '#functions/lib/observability';
 import { connectionPoster } from '#functions/lib/websocket';
-import { Broadcaster, outgoingOf, type TableChange } from '#functions/domain/broadcast';
+import { Broadcaster, outgoingOf, type StoredItems, type TableChange } from '#functions/domain/broadcast';
 import { toActivity } from '#functions/store/activity';
-import { ConnectionRepository } from '#functions/store/connection-repository';
+import { ConnectionRepository, toSubscription } from '#functions/store/connection-repository';
 import { ItemType } from '#functions/store/keys';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const repository = new ConnectionRepository(ddb, config.tableName);
-const ITEM_TYPES = { activity: ItemType.Activity, subscription: ItemType.Subscription };
+const STORED_ITEMS: StoredItems = {
+  types: { activity: ItemType.Activity, subscription: ItemType.Subscription },
+  toActivity,
+  toSubscription,
+};
 
 const imageOf = (image: object | undefined) =>
   image ? unmarshall(image as Record<string, AttributeValue>) : undefined;
@@ -44,7 +48,7 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     const broadcaster = new Broadcaster(repository, connectionPoster);
     const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
       const change = changeOf(record);
-      const outgoing = change && outgoingOf(change, toActivity, ITEM_TYPES);
+      const outgoing = change && outgoingOf(change, STORED_ITEMS);
       if (outgoing) await broadcaster.send(outgoing);
     };
     const response = await processPartialResponse(event, recordHandler, processor, {
