@@ -85,7 +85,8 @@ export function outgoingOf(change: TableChange, items: StoredItems): Outgoing | 
   }
   const subscription = toSubscription(item);
   const online = change.eventName !== 'REMOVE';
-  const entry = presenceOf(subscription, online);
+  // A leave is news now; a stay is as of the subscription's last change.
+  const at = online ? subscription.updatedAt : new Date().toISOString();
   return {
     projectId: subscription.projectId,
     workspaceId: subscription.workspaceId,
@@ -94,8 +95,8 @@ export function outgoingOf(change: TableChange, items: StoredItems): Outgoing | 
       projectId: subscription.projectId,
       entityId: subscription.userId,
       actorId: subscription.userId,
-      at: online ? subscription.updatedAt : new Date().toISOString(),
-      data: { ...entry, at: online ? entry.at : new Date().toISOString() },
+      at,
+      data: { ...presenceOf(subscription, online), at },
     },
   };
 }
