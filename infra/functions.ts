@@ -56,6 +56,8 @@ export const functions = {
   comments: { entry: 'functions/http/comments.ts', memoryMb: 512, timeoutSeconds: 10 },
   sprints: { entry: 'functions/http/sprints.ts', memoryMb: 1024, timeoutSeconds: 29 },
   goals: { entry: 'functions/http/goals.ts', memoryMb: 512, timeoutSeconds: 10 },
+  /** AI breakdown requests and jobs (functions/http/ai.ts); the work itself is the ai-worker's. */
+  ai: { entry: 'functions/http/ai.ts', memoryMb: 512, timeoutSeconds: 10 },
   /** Reads a whole workspace: more memory (CPU) and time than a request of one resource. */
   export: { entry: 'functions/http/export.ts', memoryMb: 1769, timeoutSeconds: 29 },
   'not-found': { entry: 'functions/http/not-found.ts', memoryMb: 128, timeoutSeconds: 3 },
@@ -124,6 +126,8 @@ export const functions = {
         { eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['ACTIVITY'] } } } },
         { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['SUBSCRIPTION'] } } } },
         { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: ['SUBSCRIPTION'] } } } },
+        // An AI job that changed (running, completed, failed): JOB_UPDATED to its requester's connections.
+        { eventName: ['MODIFY'], dynamodb: { NewImage: { type: { S: ['JOB'] } } } },
       ],
       reportBatchItemFailures: true,
     },
@@ -133,6 +137,18 @@ export const functions = {
     memoryMb: 256,
     timeoutSeconds: 30,
     queue: { queue: 'email', batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+  },
+  /**
+   * The AI breakdown worker (functions/workers/ai.ts): one job per message, exactly once per job. Small batches
+   * (a model call takes seconds, a local model on a CPU tens of them); the timeout leaves room for the
+   * provider's retries with backoff (their budget is 40 s, functions/lib/ai-providers/retry.ts), and stays under
+   * the job's lease (JOB_LEASE_MS, 90 s) and the queue's visibility timeout (180 s).
+   */
+  'ai-worker': {
+    entry: 'functions/workers/ai.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    queue: { queue: 'ai', batchSize: 5, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
   },
   /**
    * Once a day: due-date reminder digests (functions/domain/reminders.ts), then housekeeping (soft-deleted tasks

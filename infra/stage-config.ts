@@ -18,6 +18,28 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 // S3 wants lowercase, CloudFormation stack names letters, digits and hyphens.
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 
+/** A Bedrock model id (`amazon.nova-micro-v1:0`, `anthropic.claude-3-haiku-20240307-v1:0`). */
+const BEDROCK_MODEL_ID = /^[a-z0-9-]+\.[a-z0-9.:-]+$/;
+
+/**
+ * The AI breakdown: which model answers (Bedrock, named here, and the only one the worker may invoke; or the
+ * built-in planner, no model), and the quota of a workspace.
+ */
+const aiSettingsSchema = z
+  .strictObject({
+    provider: z.enum(['bedrock', 'built-in']).default('built-in'),
+    model: z
+      .string()
+      .regex(BEDROCK_MODEL_ID, 'must be a Bedrock model id such as amazon.nova-micro-v1:0')
+      .optional(),
+    requestsPerHour: z.int().min(0).default(20),
+    monthlyTokens: z.int().min(0).default(200_000),
+  })
+  .refine((ai) => ai.provider !== 'bedrock' || ai.model !== undefined, {
+    message: 'provider "bedrock" needs the model id',
+    path: ['model'],
+  });
+
 const stageEntrySchema = z
   .strictObject({
     /** Omitted: the stacks are account-agnostic and deploy to whatever account the credentials belong to. */
@@ -52,6 +74,7 @@ const stageEntrySchema = z
      * The web app's own host names on CloudFront (e.g. `app.example.org`), with an ACM certificate for them that
      * lives in us-east-1 (CloudFront's rule). Omitted: the distribution's `*.cloudfront.net` name only.
      */
+    ai: aiSettingsSchema.optional(),
     webDomainNames: z.array(z.hostname()).min(1).optional(),
     webCertificateArn: z
       .string()
@@ -84,7 +107,13 @@ export interface StageConfig {
   apiThrottle: { rateLimit: number; burstLimit: number };
   /** CloudFront aliases and their us-east-1 certificate; both or neither. */
   web?: { domainNames: string[]; certificateArn: string };
+  /** Omitted in cdk.json: DEFAULT_AI_SETTINGS (the built-in planner, the contract's quota). */
+  ai?: AiStageSettings;
 }
+
+export type AiStageSettings = { requestsPerHour: number; monthlyTokens: number } & (
+  { provider: 'bedrock'; model: string } | { provider: 'built-in' }
+);
 
 /** Thrown for any invalid stage setting; the message lists every problem, each with its key. */
 export class StageConfigError extends Error {
@@ -95,6 +124,19 @@ export class StageConfigError extends Error {
 export interface StageContext {
   stage?: unknown;
   stages?: unknown;
+}
+
+export const DEFAULT_AI_SETTINGS: AiStageSettings = {
+  provider: 'built-in',
+  requestsPerHour: 20,
+  monthlyTokens: 200_000,
+};
+
+function aiSettingsOf(ai: z.output<typeof aiSettingsSchema>): AiStageSettings {
+  const limits = { requestsPerHour: ai.requestsPerHour, monthlyTokens: ai.monthlyTokens };
+  return ai.provider === 'bedrock' && ai.model
+    ? { ...limits, provider: 'bedrock', model: ai.model }
+    : { ...limits, provider: 'built-in' };
 }
 
 export function readStageConfig(context: StageContext): StageConfig {
@@ -135,6 +177,7 @@ export function readStageConfig(context: StageContext): StageConfig {
     mailFrom: `no-reply@${domain}`,
     ...(entry.alarmEmail ? { alarmEmail: entry.alarmEmail } : {}),
     apiThrottle: entry.apiThrottle,
+    ...(entry.ai ? { ai: aiSettingsOf(entry.ai) } : {}),
     ...(entry.webDomainNames && entry.webCertificateArn
       ? { web: { domainNames: entry.webDomainNames, certificateArn: entry.webCertificateArn } }
       : {}),

@@ -60,6 +60,8 @@ export const httpRoutes = [
   { method: 'GET', path: '/api/tasks/{taskId}/subtasks', fn: 'subtasks', auth: 'jwt' },
   { method: 'PATCH', path: '/api/subtasks/{subtaskId}', fn: 'subtasks', auth: 'jwt' },
   { method: 'DELETE', path: '/api/subtasks/{subtaskId}', fn: 'subtasks', auth: 'jwt' },
+  { method: 'POST', path: '/api/tasks/{taskId}/ai-breakdown', fn: 'ai', auth: 'jwt' },
+  { method: 'GET', path: '/api/jobs/{jobId}', fn: 'ai', auth: 'jwt' },
   { method: 'POST', path: '/api/tasks/{taskId}/comments', fn: 'comments', auth: 'jwt' },
   { method: 'GET', path: '/api/tasks/{taskId}/comments', fn: 'comments', auth: 'jwt' },
   { method: 'PATCH', path: '/api/comments/{commentId}', fn: 'comments', auth: 'jwt' },

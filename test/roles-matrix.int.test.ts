@@ -68,6 +68,7 @@ let sprintId: string;
 let goalId: string;
 let subtaskId: string;
 let commentByMember: string;
+let jobByMember: string;
 
 let keyCount = 0;
 const freshKey = () =>
@@ -332,6 +333,15 @@ const CASES: Record<string, Case> = {
       return { path: `/subtasks/${subtaskId}`, method: 'PATCH', body: { version, done: true } };
     },
   },
+  'POST /api/tasks/{taskId}/ai-breakdown': {
+    expect: writers,
+    request: async () => ({ path: `/tasks/${taskId}/ai-breakdown`, method: 'POST', body: {} }),
+  },
+  // The requester (the member) and the workspace's owners and admins; other members may not.
+  'GET /api/jobs/{jobId}': {
+    expect: { ...writers, member: 'ok', viewer: 403 },
+    request: async () => ({ path: `/jobs/${jobByMember}` }),
+  },
   'DELETE /api/subtasks/{subtaskId}': {
     expect: writers,
     request: perSuccess(
@@ -469,6 +479,13 @@ beforeAll(async () => {
   goalId = (await freshGoal(member!)).id;
   subtaskId = (await freshSubtask()).id;
   commentByMember = (await freshComment(member!)).id;
+  jobByMember = (
+    await api<{ jobId: string }>(`/tasks/${taskId}/ai-breakdown`, {
+      method: 'POST',
+      token: member!.idToken,
+      body: {},
+    })
+  ).body.jobId;
   // A pending invitation for someone who is none of the callers.
   const invitee = await signUpUser('Invitee');
   await created(setup(), `/workspaces/${ws}/invitations`, { email: invitee.email, role: 'member' });

@@ -4,7 +4,9 @@ import {
   type PresenceEvent,
   type ServerFrame,
 } from '#shared/schemas/websocket';
+import type { JobUpdatedEvent } from '#shared/schemas/ai';
 import { changeEvent, type ActivityRecord } from './activity.ts';
+import { jobView, type JobRecord } from './ai-breakdown.ts';
 import { presenceOf, type LiveRepository, type SubscriptionRecord } from './live.ts';
 
 /** A table change as the stream shows it, images already unmarshalled. */
@@ -98,6 +100,31 @@ export function outgoingOf(change: TableChange, items: StoredItems): Outgoing | 
       at,
       data: { ...presenceOf(subscription, online), at },
     },
+  };
+}
+
+/** A frame for one user's own connections: JOB_UPDATED to a job's requester. */
+export interface UserOutgoing {
+  userId: string;
+  frame: JobUpdatedEvent;
+}
+
+/**
+ * The JOB_UPDATED frame of a job item that changed what its requester sees (status, progress); undefined for any
+ * other change. `isJob` and `toJob` are the store's (the domain knows no item types).
+ */
+export function jobOutgoingOf(
+  change: TableChange,
+  isJob: (item: Record<string, unknown>) => boolean,
+  toJob: (item: Record<string, unknown>) => JobRecord,
+): UserOutgoing | undefined {
+  const { newItem, oldItem } = change;
+  if (change.eventName !== 'MODIFY' || !newItem || !isJob(newItem)) return undefined;
+  if (oldItem && oldItem.status === newItem.status && oldItem.progress === newItem.progress) return undefined;
+  const job = jobView(toJob(newItem));
+  return {
+    userId: job.requestedBy,
+    frame: { type: 'JOB_UPDATED', entityId: job.id, actorId: job.requestedBy, at: job.updatedAt, data: job },
   };
 }
 
@@ -202,6 +229,15 @@ export class Broadcaster {
       );
       await Promise.all(goneNow.map((id) => this.repository.removeConnection(id)));
     }
+  }
+
+  /** One frame to the given connections (a user's own); gone ones are forgotten. */
+  async sendToConnections(connectionIds: string[], frame: ServerFrame): Promise<void> {
+    const goneNow: string[] = [];
+    await eachLimited(connectionIds, this.options.concurrency, async (connectionId) => {
+      if ((await this.deliver(connectionId, frame)) === 'gone') goneNow.push(connectionId);
+    });
+    await Promise.all(goneNow.map((id) => this.repository.removeConnection(id)));
   }
 
   /** The project's subscriptions whose users are still members; the others are told and dropped. */

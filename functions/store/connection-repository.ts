@@ -172,6 +172,18 @@ export class ConnectionRepository implements LiveRepository {
     return new Set(items.map((item) => String(item.SK).slice(keys.memberPrefix.length)));
   }
 
+  /** The ids of a user's open connections (GSI1, `USER#<id>#CONNS`): where a user's own news goes. */
+  async connectionsOf(userId: string): Promise<string[]> {
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.connectionByUser(userId, '').GSI1PK },
+      ProjectionExpression: 'connectionId',
+    });
+    return items.map((item) => item.connectionId as string);
+  }
+
   async removeConnection(connectionId: string): Promise<void> {
     const { Attributes } = await this.ddb.send(
       new DeleteCommand({

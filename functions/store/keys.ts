@@ -25,6 +25,8 @@ export const ItemType = {
   Sprint: 'SPRINT',
   Goal: 'GOAL',
   Reminder: 'REMINDER',
+  Job: 'JOB',
+  AiUsage: 'AI_USAGE',
 } as const;
 
 /** GSI2 sort key of an assignment without a due date: after every dated one. */
@@ -187,6 +189,10 @@ export const keys = {
   rateCounter: (subject: string, windowStart: number) => ({ PK: `RATE#${subject}#${windowStart}`, SK: '#' }),
   /** The first answer to a request sent with an Idempotency-Key, per user and key (ttl 24 h). */
   idempotency: (userId: string, key: string) => ({ PK: `IDEMP#${userId}#${key}`, SK: '#' }),
+  /** An asynchronous job (AI breakdown); its id is `<workspaceId>.<ulid>`; ttl 7 days. */
+  job: (jobId: string) => ({ PK: `JOB#${jobId}`, SK: '#META' }),
+  /** A workspace's AI model tokens used in a calendar month (`YYYY-MM`), counted with ADD; ttl ~13 months. */
+  aiUsage: (workspaceId: string, month: string) => ({ PK: `WS#${workspaceId}#AI`, SK: `TOKENS#${month}` }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */
   healthProbe: () => ({ PK: 'HEALTH', SK: 'HEALTH' }),
 };

@@ -9,7 +9,14 @@ import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { logger, metrics, publishMetrics } from '#functions/lib/observability';
 import { connectionPoster } from '#functions/lib/websocket';
-import { Broadcaster, outgoingOf, type StoredItems, type TableChange } from '#functions/domain/broadcast';
+import {
+  Broadcaster,
+  jobOutgoingOf,
+  outgoingOf,
+  type StoredItems,
+  type TableChange,
+} from '#functions/domain/broadcast';
+import { toJob } from '#functions/store/ai-job-repository';
 import { toActivity } from '#functions/store/activity';
 import { ConnectionRepository, toSubscription } from '#functions/store/connection-repository';
 import { ItemType } from '#functions/store/keys';
@@ -21,6 +28,8 @@ const STORED_ITEMS: StoredItems = {
   toActivity,
   toSubscription,
 };
+
+const isJob = (item: Record<string, unknown>) => item.type === ItemType.Job;
 
 const imageOf = (image: object | undefined) =>
   image ? unmarshall(image as Record<string, AttributeValue>) : undefined;
@@ -37,8 +46,8 @@ function changeOf(record: DynamoDBRecord): TableChange | undefined {
 /**
  * The live board's fan-out (functions/domain/broadcast.ts): each activity (a change of a task, comment, subtask,
  * project or sprint) and each subscription change (presence) becomes one frame to every connection subscribed to
- * its project, members only. The mapping's filter (infra/functions.ts) passes only those records. Records run in
- * stream order; one whose audience cannot be read fails alone (partial batch response), and the retry re-sends
+ * its project, members only; an AI job's change becomes JOB_UPDATED to its requester's own connections. The
+ * mapping's filter (infra/functions.ts) passes only those records. Records run in stream order; one whose audience cannot be read fails alone (partial batch response), and the retry re-sends
  * it from there (clients apply each event id once).
  */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
@@ -50,6 +59,8 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
       const change = changeOf(record);
       const outgoing = change && outgoingOf(change, STORED_ITEMS);
       if (outgoing) await broadcaster.send(outgoing);
+      const job = change && jobOutgoingOf(change, isJob, toJob);
+      if (job) await broadcaster.sendToConnections(await repository.connectionsOf(job.userId), job.frame);
     };
     const response = await processPartialResponse(event, recordHandler, processor, {
       context,

@@ -11,6 +11,11 @@ export interface LocalSettings {
   confirmationCode: string;
   /** Start the Vite dev server for the web app (tests that only need the API may skip it). */
   web: boolean;
+  /**
+   * The AI breakdown's model: an OpenAI-compatible endpoint (a local Ollama or llama.cpp server) when
+   * TEAMFLOW_AI_BASE_URL and TEAMFLOW_AI_MODEL are set, else the built-in planner (no model).
+   */
+  ai: { baseUrl: string; model: string; apiKey?: string } | null;
   ports: {
     web: number;
     api: number;
@@ -86,6 +91,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, root = pro
     stage: 'local',
     confirmationCode: env.TEAMFLOW_CONFIRMATION_CODE ?? '123456',
     web: env.TEAMFLOW_WEB !== '0',
+    ai:
+      env.TEAMFLOW_AI_BASE_URL && env.TEAMFLOW_AI_MODEL
+        ? {
+            baseUrl: env.TEAMFLOW_AI_BASE_URL,
+            model: env.TEAMFLOW_AI_MODEL,
+            ...(env.TEAMFLOW_AI_API_KEY ? { apiKey: env.TEAMFLOW_AI_API_KEY } : {}),
+          }
+        : null,
     ports,
   };
 }

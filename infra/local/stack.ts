@@ -81,6 +81,15 @@ function functionEnvironment(
     AWS_ENDPOINT_URL_SESV2: url(settings, 'ses'),
     TABLE_NAME: resources.tableName,
     EMAIL_QUEUE_URL: resources.queues.email.url,
+    AI_QUEUE_URL: resources.queues.ai.url,
+    ...(settings.ai
+      ? {
+          AI_PROVIDER: 'openai-compatible',
+          AI_BASE_URL: settings.ai.baseUrl,
+          AI_MODEL: settings.ai.model,
+          ...(settings.ai.apiKey ? { AI_API_KEY: settings.ai.apiKey } : {}),
+        }
+      : { AI_PROVIDER: 'built-in' }),
     MAIL_FROM: 'TeamFlow <no-reply@teamflow.local>',
     WEB_URL: webUrl,
     WS_MANAGEMENT_ENDPOINT: `${url(settings, 'websocket')}/${settings.stage}`,

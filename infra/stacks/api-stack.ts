@@ -29,8 +29,9 @@ import {
   websocketRoutes,
   websocketRouteSelectionExpression,
 } from '../../shared/routes.ts';
-import { APP_NAME, tableName } from '../definitions.ts';
+import { APP_NAME, tableName, type QueueName } from '../definitions.ts';
 import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
+import { DEFAULT_AI_SETTINGS } from '../stage-config.ts';
 import { logRetention, TeamFlowFunction, type FunctionSettings } from './function.ts';
 import { grantTable } from './table-access.ts';
 
@@ -39,6 +40,8 @@ export interface ApiStackProps extends StackProps {
   /** Must have its stream enabled: the stream functions (enqueue, cleanup) read it. */
   table: ITable;
   emailQueue: IQueue;
+  /** The AI breakdown's jobs: the `ai` function sends, the ai-worker consumes. */
+  aiQueue: IQueue;
   /** The stream mappings' on-failure destination. */
   streamFailureQueue: IQueue;
   jwtIssuer: string;
@@ -69,8 +72,9 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { settings, table, emailQueue } = props;
+    const { settings, table, emailQueue, aiQueue } = props;
     const { config } = settings;
+    const ai = config.ai ?? DEFAULT_AI_SETTINGS;
 
     // Every function gets the same names and URLs (as the local runtime gives them): they are not secrets, and a
     // function that starts reading one more of them then needs no infrastructure change. What a function may
@@ -78,6 +82,11 @@ export class ApiStack extends Stack {
     const environment = {
       TABLE_NAME: tableName(config.stage),
       EMAIL_QUEUE_URL: emailQueue.queueUrl,
+      AI_QUEUE_URL: aiQueue.queueUrl,
+      AI_PROVIDER: ai.provider,
+      ...(ai.provider === 'bedrock' ? { AI_MODEL: ai.model } : {}),
+      AI_REQUESTS_PER_HOUR: String(ai.requestsPerHour),
+      AI_MONTHLY_TOKENS: String(ai.monthlyTokens),
       MAIL_FROM: config.mailFrom,
       WEB_URL: config.webUrl,
       JWT_ISSUER: props.jwtIssuer,
@@ -260,6 +269,10 @@ export class ApiStack extends Stack {
     grantTable(table, fn('comments'), 'read-write');
     grantTable(table, fn('sprints'), 'read-write');
     grantTable(table, fn('goals'), 'read-write');
+    // AI breakdown: reads the task and membership, writes the job and the quota counters.
+    grantTable(table, fn('ai'), 'read-write');
+    // Claims and finishes jobs, reads the task's subtasks, gives quota back and counts tokens.
+    grantTable(table, fn('ai-worker'), 'read-write');
     grantTable(table, fn('export'), 'read');
     grantTable(table, fn('ws-connect'), 'write');
     grantTable(table, fn('ws-disconnect'), 'write');
@@ -298,18 +311,23 @@ export class ApiStack extends Stack {
     emailQueue.grantSendMessages(fn('workspaces'));
     emailQueue.grantSendMessages(fn('daily'));
 
-    // Email queue → email worker → SES.
-    const source = functions['email-worker'].queue;
-    if (source.queue !== 'email')
-      throw new Error(`email-worker reads queue "${source.queue}", not the email queue`);
+    aiQueue.grantSendMessages(fn('ai'));
+
+    // Queues → every function with a `queue` source in infra/functions.ts (email → email worker → SES,
+    // ai → AI worker → the model): partial batch responses; SQS moves a message to its DLQ after the redrive.
+    const queuesByName: Record<QueueName, IQueue> = { email: emailQueue, ai: aiQueue };
+    for (const [name, definition] of Object.entries(functions) as Array<[FunctionName, FunctionDefinition]>) {
+      const source = definition.queue;
+      if (!source) continue;
+      fn(name).addEventSource(
+        new SqsEventSource(queuesByName[source.queue], {
+          batchSize: source.batchSize,
+          maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
+          reportBatchItemFailures: source.reportBatchItemFailures,
+        }),
+      );
+    }
     const worker = fn('email-worker');
-    worker.addEventSource(
-      new SqsEventSource(emailQueue, {
-        batchSize: source.batchSize,
-        maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
-        reportBatchItemFailures: source.reportBatchItemFailures,
-      }),
-    );
     worker.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
@@ -325,6 +343,24 @@ export class ApiStack extends Stack {
         'and those are not known here; the statement is limited to ses:SendEmail with ses:FromAddress equal to ' +
         "the stage's own sender.",
     });
+
+    // The AI worker may invoke the stage's one Bedrock model (Converse is authorized as bedrock:InvokeModel),
+    // nothing else; with the built-in planner it may invoke no model at all.
+    if (ai.provider === 'bedrock') {
+      fn('ai-worker').addToRolePolicy(
+        new PolicyStatement({
+          actions: ['bedrock:InvokeModel'],
+          resources: [
+            this.formatArn({
+              service: 'bedrock',
+              account: '',
+              resource: 'foundation-model',
+              resourceName: ai.model,
+            }),
+          ],
+        }),
+      );
+    }
 
     // EventBridge schedules → every function with a `schedule` in infra/functions.ts (the daily run). Lambda is
     // invoked asynchronously; a target that still fails after the retries lands in a DLQ an alarm watches.

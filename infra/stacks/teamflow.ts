@@ -53,6 +53,7 @@ export function addTeamFlowStacks(scope: Construct, settings: FunctionSettings):
     settings,
     table: data.table,
     emailQueue: data.queues.email,
+    aiQueue: data.queues.ai,
     streamFailureQueue: data.streamFailureQueue,
     jwtIssuer: auth.jwtIssuer,
     jwtAudience: auth.webClient.userPoolClientId,

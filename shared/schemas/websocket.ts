@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { inWorkspaceIdSchema, type ChangeEvent } from './tasks.ts';
+import type { JobUpdatedEvent } from './ai.ts';
 
 /**
  * The live board's frames (../shared/API.md, "WebSocket"; our additions are in docs/api-notes.md, "Live board").
@@ -74,7 +75,9 @@ export type ServerFrame =
   | UnsubscribedFrame
   | { type: 'error'; code: string; message: string; projectId?: string }
   | LiveChangeEvent
-  | PresenceEvent;
+  | PresenceEvent
+  /** To the requester's own connections (subscribed to a board or not) when their AI job changes. */
+  | JobUpdatedEvent;
 
 /**
  * API Gateway refuses frames over 32 KB (128 KB for a whole message); our frames are kept under this many bytes

@@ -1,4 +1,5 @@
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
+import type { Job } from '../../../shared/schemas/ai.ts';
 import type { Comment } from '../../../shared/schemas/comments.ts';
 import type { ChangesPage, Task } from '../../../shared/schemas/tasks.ts';
 import type { LiveChangeEvent, ServerFrame } from '../../../shared/schemas/websocket.ts';
@@ -93,6 +94,8 @@ export class LiveClient {
   private readonly cursors = new Map<string, string>();
   private readonly views = new Map<string, ProjectView>();
   private readonly changes = new Map<string, RemoteChange>();
+  /** The latest JOB_UPDATED of each of this person's jobs (AI breakdown), pushed to their own connections. */
+  private readonly jobs = new Map<string, Job>();
   private readonly listeners = new Set<() => void>();
   private readonly pendingRefresh = new Map<string, QueryKey>();
   private readonly pendingReads = new Set<string>();
@@ -190,6 +193,16 @@ export class LiveClient {
   /** The latest change of a task by someone else (or this person in another tab), for the panel's warning. */
   lastChange(taskId: string): RemoteChange | undefined {
     return this.changes.get(taskId);
+  }
+
+  /** The latest pushed state of a job of this person's (undefined until one arrives: poll meanwhile). */
+  job(jobId: string): Job | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** Whether the socket is open now: pushed job updates can arrive (else the panel polls faster). */
+  get connected(): boolean {
+    return this.socket.current === 'open';
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -347,6 +360,11 @@ export class LiveClient {
         void this.options.client.invalidateQueries({ queryKey: keys.projectByKey });
         void this.options.client.invalidateQueries({ queryKey: keys.workspaces });
         this.publish(project.id);
+        return;
+      }
+      case 'JOB_UPDATED': {
+        this.jobs.set(frame.entityId, frame.data);
+        for (const listener of this.listeners) listener();
         return;
       }
       case 'PRESENCE': {

@@ -8,6 +8,7 @@ import {
   type ReactNode,
 } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
+import type { Job } from '../../../shared/schemas/ai.ts';
 import type { ChangesPage, Task } from '../../../shared/schemas/tasks.ts';
 import type { WebConfig } from '../config.ts';
 import { api } from '../lib/api.ts';
@@ -110,6 +111,19 @@ export function useLiveProject(projectId: string | undefined): ProjectView {
 export function useRemoteChange(taskId: string): RemoteChange | undefined {
   const live = useLive();
   return useSyncExternalStore(live?.subscribe ?? noop, () => live?.lastChange(taskId));
+}
+
+/**
+ * A job of this person's as last pushed over the socket (JOB_UPDATED), and whether pushes can arrive now; the
+ * caller polls GET /api/jobs/{id} meanwhile (faster when there is no socket).
+ */
+export function useJobPush(jobId: string | undefined): { job: Job | undefined; connected: boolean } {
+  const live = useLive();
+  const job = useSyncExternalStore(live?.subscribe ?? noop, () =>
+    live && jobId ? live.job(jobId) : undefined,
+  );
+  const connected = useSyncExternalStore(live?.subscribe ?? noop, () => live?.connected ?? false);
+  return { job, connected };
 }
 
 /**
