@@ -1,7 +1,9 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Nothing here is asserted by tests. */
 import path from 'node:path';
+import { ai } from './ai.ts';
 import { apiCalls } from './api-calls.ts';
 import { boardLoad } from './board-load.ts';
+import { createRate } from './create-rate.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { lambdaBundles } from './lambda-bundles.ts';
 import { live } from './live.ts';
@@ -14,7 +16,9 @@ const benchmarks: Array<[string, (root: string) => Promise<void>]> = [
   ['api-calls', apiCalls],
   ['board-load', boardLoad],
   ['mixed-workload', mixedWorkload],
+  ['create-rate', createRate],
   ['live', live],
+  ['ai', ai],
   ['web-bundle', webBundle],
   ['web-board', webBoard],
   ['lambda-bundles', lambdaBundles],

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ulid } from 'ulid';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TaskService } from '#functions/domain/tasks';
+import { ValidationError } from '#functions/lib/errors';
 import { keys } from '#functions/store/keys';
+import { DynamoTaskRepository } from '#functions/store/task-repository';
 import type { Activity, Task, TaskStatus } from '#shared/schemas/tasks';
-import { TASK_STATUSES } from '#shared/schemas/tasks';
+import { createTaskSchema, TASK_STATUSES } from '#shared/schemas/tasks';
 import { addMember, api, expectErrorShape, outputs, signUpUser, type TestUser } from './support.ts';
 import {
   createLabel,
@@ -499,7 +502,7 @@ describe('tasks', () => {
   });
 
   describe('concurrent creation', () => {
-    it('200 creations at once in one project: numbers 1..200 exactly, taskCount 200', async () => {
+    it('200 creations at once in one project: all made, numbers 1..200 exactly, ranks in number order', async () => {
       const project = await createProject(owner, ws, 'RACE');
       const logFile = path.join(outputs().local.dataDir, 'stack.log');
       const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
@@ -524,11 +527,13 @@ describe('tasks', () => {
       const stored = await storedProject(ws, project);
       expect([stored?.taskSeq, stored?.taskCount]).toEqual([200, 200]);
 
+      // Creations commit in parallel, in any order; the board still lists them in number order.
       const { items } = await listTasks(project);
       expect(items).toHaveLength(200);
       expect(new Set(items.map((t) => t.rank)).size).toBe(200);
       const ranks = items.map((t) => t.rank);
       expect(ranks).toEqual([...ranks].sort());
+      expect(items.map((t) => t.number)).toEqual(numbers);
 
       // How many transaction attempts the creations took, from the stack's per-request log lines (only this
       // burst calls the tasks function meanwhile; the lines' routeKey is not reliable when requests overlap).
@@ -543,7 +548,7 @@ describe('tasks', () => {
         .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { dynamodbCalls: Record<string, number> })
         .filter((entry) => (entry.dynamodbCalls.TransactWriteItems ?? 0) > 0);
       const attempts = logged.map((entry) => entry.dynamodbCalls.TransactWriteItems ?? 0);
-      // DynamoDB calls per creation by operation (the queue's reads and writes included).
+      // DynamoDB calls per creation by operation.
       const perCreate = new Map<string, number>();
       for (const entry of logged)
         for (const [op, n] of Object.entries(entry.dynamodbCalls))
@@ -559,6 +564,75 @@ describe('tasks', () => {
             .join(', ')}`,
       );
     }, 90_000);
+
+    it('skips the number of a creation refused after taking it (a label removed meanwhile), never reuses it', async () => {
+      const project = await createProject(owner, ws, 'SKIP');
+      const first = await createTask(writer(), project, { title: 'First' });
+      const doomed = await createLabel(owner, ws, 'doomed');
+      // The store itself, with the label deleted between the creation's read (which finds it) and its
+      // transaction (which must refuse it): the number taken meanwhile is given to no task.
+      class LabelGoneMeanwhile extends DynamoTaskRepository {
+        override async insert(...args: Parameters<DynamoTaskRepository['insert']>) {
+          await db().send(new DeleteCommand({ TableName: table(), Key: keys.label(ws, doomed) }));
+          return super.insert(...args);
+        }
+      }
+      const service = new TaskService(new LabelGoneMeanwhile(db(), table()));
+      const refused = await service
+        .create(writer(), project, createTaskSchema.parse({ title: 'Doomed', labelIds: [doomed] }))
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ValidationError);
+      expect((refused as ValidationError).details).toEqual([
+        { field: 'labelIds', message: 'names something that was removed meanwhile' },
+      ]);
+      // Through the API the same refusal is a 400 naming the field before any number is taken.
+      const late = await api(`/projects/${project}/tasks`, {
+        method: 'POST',
+        token: writer().idToken,
+        body: { title: 'Late', labelIds: [doomed] },
+      });
+      expect([late.status, fieldsOf(late)]).toEqual([400, ['labelIds']]);
+
+      const next = await createTask(writer(), project, { title: 'Next' });
+      expect([first.number, next.number]).toEqual([1, 3]);
+      const stored = await storedProject(ws, project);
+      expect([stored?.taskSeq, stored?.taskCount]).toEqual([3, 2]);
+      const { items } = await listTasks(project, '&includeDeleted=true');
+      expect(items.map((t) => [t.number, t.title])).toEqual([
+        [1, 'First'],
+        [3, 'Next'],
+      ]);
+    });
+
+    it('racing a label deletion: refusals may skip numbers, no number is ever given twice', async () => {
+      const project = await createProject(owner, ws, 'GAPS');
+      const doomed = await createLabel(owner, ws, 'short-lived');
+      const results = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          if (i === 20) {
+            const res = await api(`/labels/${doomed}`, { method: 'DELETE', token: owner.idToken });
+            expect(res.status).toBe(204);
+          }
+          return api<Task>(`/projects/${project}/tasks`, {
+            method: 'POST',
+            token: writer().idToken,
+            body: { title: `Racer ${i}`, labelIds: [doomed] },
+          });
+        }),
+      );
+      const made = results.filter((r) => r.status === 201);
+      for (const res of results.filter((r) => r.status !== 201))
+        expect([res.status, fieldsOf(res)]).toEqual([400, ['labelIds']]);
+      const numbers = made.map((r) => r.body.number);
+      expect(new Set(numbers).size).toBe(made.length);
+      const { taskSeq } = (await storedProject(ws, project))!;
+      // Numbers skipped are at most the refusals; every number given is at most the counter.
+      expect(taskSeq - made.length).toBeGreaterThanOrEqual(0);
+      expect(taskSeq - made.length).toBeLessThanOrEqual(results.length - made.length);
+      expect(Math.max(0, ...numbers)).toBeLessThanOrEqual(taskSeq);
+      // The next creation takes a number after every one taken so far, skipped ones included.
+      expect((await createTask(writer(), project, { title: 'After' })).number).toBe(taskSeq + 1);
+    });
   });
 
   describe('moves', () => {

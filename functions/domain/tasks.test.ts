@@ -14,26 +14,23 @@ import {
   ACTIVITY_TEXT_MAX,
   changesBetween,
   completedAtAfter,
-  CREATE_BUDGET_MS,
+  creationRank,
   numberTail,
-  pastLeft,
   placeRank,
-  queueWaitMs,
   rankTail,
   withinRestoreWindow,
   statusAt,
   statusIndex,
-  STALL_MS,
   TaskService,
   taskView,
   type ActivityRecord,
   type InsertOutcome,
+  type NumberOutcome,
   type ProjectRecord,
   type ReadRequest,
   type ReadResult,
   type TaskRecord,
   type TaskRepository,
-  type TicketOutcome,
   type TaskWrite,
   type WriteOutcome,
 } from './tasks.ts';
@@ -178,7 +175,7 @@ describe('ranks', () => {
     expect(tails.size).toBeGreaterThan(190);
   });
 
-  it('number tails: fixed width, valid, in number order, so a burst that read one bottom keeps creation order', () => {
+  it('number tails: fixed width, valid, in number order', () => {
     const bottom = rankAfter('V');
     const ranks = [1, 2, 61, 62, 63, 3_843, 3_844, 238_327, 1_000_000].map((n) => bottom + numberTail(n));
     for (const rank of ranks) {
@@ -187,14 +184,51 @@ describe('ranks', () => {
     }
     expect(new Set(ranks.map((r) => r.length))).toEqual(new Set([bottom.length + 5]));
     expect([...ranks].sort()).toEqual(ranks);
-    // One after another (each reads the previous as the bottom), 10,000 creations stay short and in order.
-    let last: string | null = null;
+  });
+
+  it('creation ranks: a run shares its base, so 10,000 creations one after another stay short and in order', () => {
+    let last: { rank: string; number: number } | undefined;
     for (let n = 1; n <= 10_000; n++) {
-      const rank: string = rankAfter(last) + numberTail(n);
-      expect(last === null || rank > last).toBe(true);
-      last = rank;
+      const rank = creationRank(last, n);
+      expect(isValidRank(rank)).toBe(true);
+      expect(last === undefined || rank > last.rank).toBe(true);
+      last = { rank, number: n };
     }
-    expect(last!.length).toBeLessThanOrEqual(9);
+    expect(last!.rank).toBe('V' + numberTail(10_000));
+    // Under a card moved (or restored) to the bottom a new run starts, below it.
+    const moved = { rank: placeRank(last!.rank, null, id(1)), number: 3 };
+    const next = creationRank(moved, 10_001);
+    expect(next > moved.rank).toBe(true);
+    expect(next.endsWith(numberTail(10_001))).toBe(true);
+    expect(creationRank(undefined, 7)).toBe('V' + numberTail(7));
+  });
+
+  it('creation ranks follow the numbers whatever order parallel creations read and commit in', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 200; round++) {
+      // A column whose bottom is a card moved there (round odd) or an earlier creation (round even).
+      const before =
+        round % 2 ? { rank: placeRank('V', null, id(round)), number: 1 } : creationRank(undefined, 1);
+      const column = [typeof before === 'string' ? { rank: before, number: 1 } : before];
+      const bottom = () => column.reduce((a, b) => (a.rank > b.rank ? a : b));
+      // Creations 2..21: each takes its number in order, reads the bottom at some point, commits later on.
+      const pending = Array.from({ length: 20 }, (_, i) => ({
+        number: i + 2,
+        read: undefined as string | undefined,
+      }));
+      while (pending.length) {
+        const creation = pending[Math.floor(random() * pending.length)]!;
+        if (creation.read === undefined) {
+          creation.read = creationRank(bottom(), creation.number);
+        } else {
+          column.push({ rank: creation.read, number: creation.number });
+          pending.splice(pending.indexOf(creation), 1);
+        }
+      }
+      const byRank = [...column].sort((a, b) => (a.rank < b.rank ? -1 : 1)).map((t) => t.number);
+      expect(byRank).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    }
   });
 
   it('places between the neighbours, with the tail when it fits', () => {
@@ -242,31 +276,6 @@ describe('ranks', () => {
       column.splice(at, 0, rank);
     }
     for (let i = 1; i < column.length; i++) expect(column[i - 1]! < column[i]!).toBe(true);
-  });
-});
-
-describe('the creation queue', () => {
-  it("passes the turn over tickets given up right after it, never over the caller's own", () => {
-    expect(pastLeft(4, [5, 6, 8], 10)).toBe(6);
-    expect(pastLeft(4, [6], 10)).toBe(4);
-    expect(pastLeft(4, [5, 6, 7], 7)).toBe(6);
-    expect(pastLeft(0, [], 1)).toBe(0);
-  });
-
-  it('sleeps until a little before the turn is due, then reads often; 5..1500 ms', () => {
-    const late = (places: number, turnMs: number, sinceMoveMs = 0) =>
-      queueWaitMs(places, turnMs, sinceMoveMs, () => 0.999999);
-    const early = (places: number, turnMs: number, sinceMoveMs = 0) =>
-      queueWaitMs(places, turnMs, sinceMoveMs, () => 0);
-    expect([early(4, 100), late(4, 100)]).toEqual([289, 385]);
-    // The current turn has run 300 of its 400 ms: due in 100 ms.
-    expect(late(4, 100, 300)).toBe(85);
-    // Next in line, the turn due: every 0.15 turn.
-    expect([early(1, 100, 100), late(1, 100, 100)]).toEqual([11, 15]);
-    expect(late(1, 1)).toBe(5);
-    expect(late(150, 30)).toBe(1_500);
-    // The turn overdue by 1.2 s (a holder silent or slow): half of that.
-    expect(late(1, 100, 1_300)).toBe(600);
   });
 });
 
@@ -365,18 +374,16 @@ class MemoryRepository implements TaskRepository {
   project: ProjectRecord = projectRecord();
   activities: ActivityRecord[] = [];
   writes: TaskWrite[] = [];
-  /** Tickets of the creation queue handed out (`turn` and `left` are on the project, as stored). */
-  tickets = 0;
-  /** Inserts that lose to a concurrent transaction (cloud: TransactionConflict) before one goes through. */
-  losses = 0;
+  /** Inserts that lose to concurrent transactions on every try (cloud: TransactionConflict). */
+  busy = 0;
   inserts = 0;
-  /** Tickets and the numbers their inserts took, in commit order. */
-  served: Array<{ ticket: number; number: number }> = [];
-  /** Run when an insert starts, before it is decided (a test acts while a creation holds its turn). */
+  /** The numbers of the inserted tasks, in commit order. */
+  committed: number[] = [];
+  /** Run when an insert starts, before it is decided (a test acts between the number and the commit). */
   beforeInsert?: (task: TaskRecord) => Promise<void> | void;
 
   private snapshot(): ProjectRecord {
-    return { ...this.project, left: [...(this.project.left ?? [])] };
+    return { ...this.project };
   }
 
   async read(request: ReadRequest): Promise<ReadResult> {
@@ -394,22 +401,10 @@ class MemoryRepository implements TaskRepository {
   async getProject() {
     return this.snapshot();
   }
-  async takeTicket(): Promise<TicketOutcome> {
+  async takeNumber(): Promise<NumberOutcome> {
     if (this.project.archived) return { refused: this.snapshot() };
-    this.tickets++;
-    return { ticket: this.tickets, project: this.snapshot() };
-  }
-  async advanceTurn(_ws: string, _p: string, seen: number, to: number, drop: number[]) {
-    if ((this.project.turn ?? 0) === seen) {
-      this.project.turn = to;
-      this.project.left = (this.project.left ?? []).filter((t) => !drop.includes(t));
-    }
-    return this.snapshot();
-  }
-  async leaveQueue(_ws: string, _p: string, ticket: number) {
-    const turn = this.project.turn ?? 0;
-    if (turn === ticket - 1) this.project.turn = ticket;
-    else if (turn < ticket - 1) this.project.left = [...(this.project.left ?? []), ticket];
+    this.project.taskSeq = (this.project.taskSeq ?? 0) + 1;
+    return { number: this.project.taskSeq };
   }
   async getTask(taskId: string) {
     return this.tasks.get(taskId);
@@ -428,24 +423,16 @@ class MemoryRepository implements TaskRepository {
       ? column.find((t) => t.rank > of.rank)
       : column.filter((t) => t.rank < of.rank).at(-1);
   }
-  async insert(
-    task: TaskRecord,
-    activity: ActivityRecord,
-    seen: { taskSeq: number | undefined; ticket: number },
-  ): Promise<InsertOutcome> {
+  async insert(task: TaskRecord, activity: ActivityRecord): Promise<InsertOutcome> {
     this.inserts++;
     await this.beforeInsert?.(task);
-    if (this.losses > 0) {
-      this.losses--;
-      return { lost: true };
+    if (this.busy > 0) {
+      this.busy--;
+      return { busy: true };
     }
     if (this.project.archived) return { project: 'archived' };
-    if ((this.project.turn ?? 0) !== seen.ticket - 1) return { skipped: true };
-    if (seen.taskSeq !== this.project.taskSeq) return { lost: true };
     if (task.labelIds.some((l) => !this.labels.has(l))) return { reference: 'labelIds' };
-    this.project.taskSeq = task.number;
-    this.project.turn = seen.ticket;
-    this.served.push({ ticket: seen.ticket, number: task.number });
+    this.committed.push(task.number);
     this.tasks.set(task.id, task);
     this.activities.push(activity);
     return { ok: true };
@@ -488,12 +475,7 @@ describe('TaskService', () => {
   const viewer = callerOf('viewer');
   const stranger = callerOf('stranger');
   let repo: MemoryRepository;
-  let sleeps: number[];
   let service: TaskService;
-  /** Virtual time (ms): advanced by the service's sleeps. */
-  let clockMs: number;
-  /** Run after each of the service's sleeps. */
-  let afterSleep: (() => void) | undefined;
 
   const create = (caller = owner, body: Record<string, unknown> = {}) =>
     service.create(caller, PROJECT, createTaskSchema.parse({ title: 'T', ...body }));
@@ -501,20 +483,7 @@ describe('TaskService', () => {
   beforeEach(() => {
     repo = new MemoryRepository();
     repo.members.set('owner', 'owner').set('member', 'member').set('viewer', 'viewer');
-    sleeps = [];
-    clockMs = 0;
-    afterSleep = undefined;
-    service = new TaskService(
-      repo,
-      () => new Date(Date.parse('2026-03-01T10:00:00.000Z') + clockMs),
-      async (ms) => {
-        sleeps.push(ms);
-        clockMs += ms;
-        // Let other creations run meanwhile, as a real sleep would.
-        await new Promise((r) => setImmediate(r));
-        afterSleep?.();
-      },
-    );
+    service = new TaskService(repo, () => new Date('2026-03-01T10:00:00.000Z'));
   });
 
   it('numbers tasks from the project sequence and appends them to their column', async () => {
@@ -527,92 +496,49 @@ describe('TaskService', () => {
     expect(repo.activities[0]!.data).toEqual(a);
   });
 
-  it('serves concurrent creations in ticket order: one transaction each, numbers gap-free', async () => {
+  it('runs concurrent creations in parallel: unique numbers, ranks in number order whatever the commit order', async () => {
+    // Every creation takes its number and reads the column, then all commit, the last numbered first.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    repo.beforeInsert = (task) =>
+      task.number === 6
+        ? release()
+        : gate.then(() => new Promise((r) => setTimeout(r, 10 * (6 - task.number))));
     const tasks = await Promise.all(Array.from({ length: 6 }, (_, i) => create(owner, { title: `T${i}` })));
     expect(tasks.map((t) => t.number).sort()).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(repo.served.map((s) => s.number)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(repo.served.map((s) => s.ticket)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(repo.committed).toEqual([6, 5, 4, 3, 2, 1]);
     expect(repo.inserts).toBe(6);
-    expect([repo.project.taskSeq, repo.project.turn, repo.tickets]).toEqual([6, 6, 6]);
+    const byRank = [...tasks].sort((a, b) => (a.rank < b.rank ? -1 : 1));
+    expect(byRank.map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6]);
+    // A creation after the burst reads number 6 (or another) as the bottom and goes below all of them.
+    const next = await create();
+    expect(next.number).toBe(7);
+    expect(next.rank > byRank.at(-1)!.rank).toBe(true);
   });
 
-  it('retries its commit while it holds the turn after losing to a concurrent transaction', async () => {
-    repo.losses = 2;
-    const task = await create();
-    expect(task.number).toBe(1);
-    expect([repo.inserts, repo.tickets, repo.project.turn]).toEqual([3, 1, 1]);
-  });
-
-  it('passes the turn on without using a number when a reference went meanwhile', async () => {
+  it('skips the number of a creation refused after taking it (a reference gone meanwhile); never reuses it', async () => {
     repo.labels.add(id(9));
     repo.beforeInsert = () => void repo.labels.delete(id(9));
     const error = await create(owner, { labelIds: [id(9)] }).catch((e: AppError) => e);
     expect((error as AppError).details).toEqual([
       { field: 'labelIds', message: 'names something that was removed meanwhile' },
     ]);
-    expect([repo.project.taskSeq, repo.project.turn]).toEqual([0, 1]);
+    expect([repo.project.taskSeq, repo.tasks.size, repo.activities.length]).toEqual([1, 0, 0]);
     repo.beforeInsert = undefined;
-    expect((await create()).number).toBe(1);
-    expect([repo.project.taskSeq, repo.project.turn, repo.tickets]).toEqual([1, 2, 2]);
+    expect((await create()).number).toBe(2);
   });
 
-  it('skips a dead holder once the turn has stood still for the stall limit; numbers stay gap-free', async () => {
-    await repo.takeTicket(); // a creation that crashed after taking its ticket
-    const task = await create();
-    expect(task.number).toBe(1);
-    const waited = sleeps.reduce((a, b) => a + b, 0);
-    expect(waited).toBeGreaterThanOrEqual(STALL_MS);
-    // Reads thin out while the turn stands still (at most half the time it has stood), so at most 1.5 × STALL_MS.
-    expect(waited).toBeLessThanOrEqual(1.5 * STALL_MS);
-    expect([repo.project.taskSeq, repo.project.turn, repo.inserts]).toEqual([1, 2, 1]);
-  });
-
-  it('passes tickets given up before their turn at once', async () => {
-    await repo.takeTicket();
-    await repo.takeTicket();
-    await repo.leaveQueue(WS, PROJECT, 2); // not its turn yet: recorded as given up
-    await repo.leaveQueue(WS, PROJECT, 1); // its turn: passed on
-    expect([repo.project.turn, repo.project.left]).toEqual([1, [2]]);
-    const task = await create();
-    expect(task.number).toBe(1);
-    expect(sleeps).toEqual([]);
-    expect([repo.project.turn, repo.project.left]).toEqual([3, []]);
-  });
-
-  it('queues a slow holder skipped meanwhile again: it never takes a number out of turn', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    repo.beforeInsert = () => {
-      repo.beforeInsert = undefined;
-      return gate; // the first holder stalls in its commit
-    };
-    const slow = create(owner, { title: 'Slow' });
-    const fast = await create(owner, { title: 'Fast' });
-    release();
-    const late = await slow;
-    expect([fast.number, late.number]).toEqual([1, 2]);
-    expect(repo.served).toEqual([
-      { ticket: 2, number: 1 },
-      { ticket: 3, number: 2 },
-    ]);
-    expect([repo.project.taskSeq, repo.project.turn, repo.tickets]).toEqual([2, 3, 3]);
-  });
-
-  it('answers 409 with nothing written when its turn does not come within the budget', async () => {
-    for (let i = 0; i < 10; i++) await repo.takeTicket(); // ten dead holders: 30 s before the first is skipped
+  it('answers 409 with nothing written when the project is archived after the number was taken', async () => {
+    repo.beforeInsert = () => void (repo.project.archived = true);
     expect(await codeOf(create())).toBe('CONFLICT');
-    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(CREATE_BUDGET_MS);
-    expect([repo.tasks.size, repo.activities.length, repo.project.taskSeq, repo.inserts]).toEqual([
-      0, 0, 0, 0,
-    ]);
-    expect(repo.project.left).toEqual([11]);
+    expect([repo.tasks.size, repo.activities.length]).toEqual([0, 0]);
   });
 
-  it('leaves the queue with 409 when the project is archived while it waits', async () => {
-    await repo.takeTicket();
-    afterSleep = () => (repo.project.archived = true);
+  it('answers 409 with nothing written when its transaction keeps losing to concurrent ones', async () => {
+    repo.busy = 1;
     expect(await codeOf(create())).toBe('CONFLICT');
-    expect([repo.tasks.size, repo.project.left]).toEqual([0, [2]]);
+    expect([repo.tasks.size, repo.activities.length, repo.project.taskSeq]).toEqual([0, 0, 1]);
+    expect((await create()).number).toBe(2);
   });
 
   it('answers 404 to non-members, 403 to viewers, 409 in an archived project', async () => {

@@ -47,13 +47,6 @@ export interface ProjectRecord {
   archived: boolean;
   /** The last task number given out; undefined only on an item written before counters existed. */
   taskSeq: number | undefined;
-  /**
-   * The creation queue (see `create`): the last ticket served (absent: 0), and the tickets given up by
-   * creations that left the queue before their turn came (absent: none). The project item also counts the
-   * tickets handed out (`ticket`), which only the ticket's own write reads.
-   */
-  turn?: number;
-  left?: number[];
 }
 
 /** Everything one request needs to read up front, fetched in one BatchGetItem. */
@@ -122,23 +115,21 @@ export interface ReadResult {
   goal?: GoalRef;
 }
 
-/** Taking a ticket of a project's creation queue: the ticket and the project just after, or refused. */
-export type TicketOutcome =
-  | { ticket: number; project: ProjectRecord }
-  /** The project is archived (as it is now), or gone (undefined): no ticket was taken. */
+/** Taking a project's next task number: the number, or refused (nothing taken). */
+export type NumberOutcome =
+  | { number: number }
+  /** The project is archived (as it is now), or gone (undefined). */
   | { refused: ProjectRecord | undefined };
 
-/** What the creation's transaction came to (it commits only when it holds the turn `ticket`). */
+/** What the creation's transaction came to. */
 export type InsertOutcome =
   | { ok: true }
   /** A label, assignee, sprint or goal the task refers to went away since it was read. */
   | { reference: ReferenceField }
   /** The project is archived or gone. */
   | { project: 'archived' | 'gone' }
-  /** The turn moved past the ticket (its holder was taken for dead): the creation queues again. */
-  | { skipped: true }
-  /** Lost to a concurrent transaction on an item (cloud: TransactionConflict), or the number moved: try again. */
-  | { lost: true };
+  /** Lost to concurrent transactions on the project item on every try (cloud: TransactionConflict). */
+  | { busy: true };
 
 /** A change of one task, written as one transaction with its activity (and the project's count, if any). */
 export interface TaskWrite {
@@ -175,36 +166,15 @@ export interface TaskRepository {
     exceptId: string,
   ): Promise<TaskRecord | undefined>;
   /**
-   * The creation queue of a project (see `TaskService.create`). `takeTicket` adds 1 to the project's `ticket`
-   * (only a live, unarchived project gives one) and answers the project as it is after that.
+   * The project's next task number: adds 1 to its `taskSeq` (one UpdateItem, an atomic counter that never
+   * waits for anyone; only a live, unarchived project gives one) and answers the new value.
    */
-  takeTicket(workspaceId: string, projectId: string): Promise<TicketOutcome>;
+  takeNumber(workspaceId: string, projectId: string): Promise<NumberOutcome>;
   /**
-   * Moves the turn from `seen` to `to` if it is still `seen`, dropping `drop` from the project's `left`: the
-   * tickets in between were given up or their holder is taken for dead. Answers the project as it is after the
-   * write, or as it was when the turn had moved already (undefined: gone).
+   * Creates the task in one transaction: the project (live, not archived; `taskCount` + 1), the task, its
+   * activity and followers.
    */
-  advanceTurn(
-    workspaceId: string,
-    projectId: string,
-    seen: number,
-    to: number,
-    drop: number[],
-  ): Promise<ProjectRecord | undefined>;
-  /**
-   * Gives `ticket` up without using a number: passes the turn on if it holds it, else records it in `left`
-   * (so the turn moves past it at once when it comes); nothing when the turn is past it already.
-   */
-  leaveQueue(workspaceId: string, projectId: string, ticket: number): Promise<void>;
-  /**
-   * Creates the task as the holder of the turn `ticket`: in one transaction the project (number `taskSeq` + 1,
-   * counters, turn = ticket; conditional on the turn being ticket - 1 and on `seenTaskSeq`), task and activity.
-   */
-  insert(
-    task: TaskRecord,
-    activity: ActivityRecord,
-    seen: { taskSeq: number | undefined; ticket: number },
-  ): Promise<InsertOutcome>;
+  insert(task: TaskRecord, activity: ActivityRecord): Promise<InsertOutcome>;
   write(change: TaskWrite): Promise<WriteOutcome>;
   list(projectId: string, filters: TaskFilters, limit: number, cursor?: string): Promise<Page<TaskRecord>>;
   taskActivity(taskId: string, limit: number, cursor?: string): Promise<Page<ActivityRecord>>;
@@ -431,9 +401,8 @@ export function rankTail(taskId: string): string {
 }
 
 /**
- * Appended to a new task's rank: its number in four base-62 digits (fixed width, so string order is number order)
- * and a non-zero last digit, as a valid rank needs. Creations that read the same column bottom while queued get
- * the same base rank; their tails, unique like their numbers, keep them apart and in creation order.
+ * Appended to a created task's rank: its number in four base-62 digits (fixed width, so string order is number
+ * order up to 62⁴ - 1) and a non-zero last digit, as a valid rank needs.
  */
 export function numberTail(taskNumber: number): string {
   let tail = '';
@@ -454,51 +423,27 @@ export function placeRank(above: string | null, below: string | null, taskId: st
 }
 
 /**
- * A creation that cannot get its number within this long answers 409 CONFLICT with nothing written, rather than
- * run into the function's 29 s timeout, whose 500 would leave the client unsure whether the task was made (and a
- * retry could make it twice).
+ * The rank of the task numbered `taskNumber` created at the bottom of a column whose last task (as read) is
+ * `last`. Created tasks commit in parallel, so the one read as last may be a creation numbered after this one;
+ * their ranks must still follow their numbers. So a run of creations shares one base, and the number tail
+ * orders the run: when `last` is itself a creation still where it was put (its rank is a base plus its own
+ * number tail), the new rank is that base plus this number's tail; otherwise (an empty column, or a task moved
+ * or restored to the bottom) a new run starts at the step after `last`. Every creation of a burst reads either
+ * the bottom from before the burst or a member of the run that bottom started, so all take the same base: the
+ * burst's ranks are unique and in number order, whatever order the creations commit in. A card moved to the
+ * bottom meanwhile starts a new run under it.
  */
-export const CREATE_BUDGET_MS = 27_000;
-/**
- * A waiter next in line takes the holder of the turn for dead (a function that crashed or timed out between its
- * ticket and its turn) when the turn has not moved for this long, and moves the turn on; a waiter `n` places
- * further back waits `n` times as long, so the nearest live waiter acts first. A live but slow holder skipped so
- * finds its transaction refused and queues again; it never takes a number out of turn.
- */
-export const STALL_MS = 3_000;
-const MIN_WAIT_MS = 5;
-/** Below STALL_MS by enough that a live waiter is never taken for dead because it slept through its turn. */
-const MAX_WAIT_MS = 1_500;
-/** What one turn takes until a waiter has seen the queue move (then: what it saw, smoothed). */
-const INITIAL_TURN_MS = 20;
-
-/**
- * The turn moved past the tickets right after `turn` whose holders gave them up (`left`), stopping before
- * `ticket` (the caller's own).
- */
-export function pastLeft(turn: number, left: readonly number[], ticket: number): number {
-  let to = turn;
-  while (to + 1 < ticket && left.includes(to + 1)) to++;
-  return to;
-}
-
-/**
- * How long a waiter `places` turns from its own sleeps before reading the project again. Its turn is due in
- * about `places` turns less what the current turn has run already (`sinceMoveMs`, since the waiter saw the turn
- * move); it wakes a little before that (jitter 75-100 %), then, once the turn is due, reads every 0.15 turn, so
- * it takes its turn soon after it comes (the queue goes only as fast as its hand-overs) without reading the
- * project over and over while far back. Once the turn is overdue by more than that, at least half of the time
- * overdue, so a waiter behind a dead holder does not read it in a tight loop. 5 ms..MAX_WAIT_MS.
- */
-export function queueWaitMs(
-  places: number,
-  turnMs: number,
-  sinceMoveMs: number,
-  random: () => number = Math.random,
-): number {
-  const remaining = places * turnMs - sinceMoveMs;
-  const due = Math.max(remaining - 0.15 * turnMs, 0.15 * turnMs, -remaining / 2);
-  return Math.round(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, due * (0.75 + 0.25 * random()))));
+export function creationRank(
+  last: Pick<TaskRecord, 'rank' | 'number'> | undefined,
+  taskNumber: number,
+): string {
+  const tail = numberTail(taskNumber);
+  if (last) {
+    const lastTail = numberTail(last.number);
+    const base = last.rank.slice(0, -lastTail.length);
+    if (base && last.rank.endsWith(lastTail)) return base + tail;
+  }
+  return rankBetween(last?.rank ?? null, null) + tail;
 }
 
 /** How deep `parentId` chains may go (also bounds the cycle check's reads). */
@@ -520,16 +465,7 @@ export class TaskService {
   constructor(
     private readonly repository: TaskRepository,
     private readonly clock: () => Date = () => new Date(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
-
-  /** The clock in milliseconds (the creation queue's deadlines and waits). */
-  private now(): number {
-    return this.clock().getTime();
-  }
-
-  /** What one turn of a creation queue takes, as this instance last saw queues move (smoothed). */
-  private turnMs = INITIAL_TURN_MS;
 
   // --- access ---------------------------------------------------------------------------------------------
 
@@ -665,17 +601,13 @@ export class TaskService {
   // --- operations -----------------------------------------------------------------------------------------
 
   /**
-   * Creates a task with the project's next number. Numbers are gap-free and each is given once: the number is
-   * `taskSeq` + 1, set in the task's own transaction on condition of the `taskSeq` read. So that concurrent
-   * creations do not all race for that condition (one winner a round, O(n²) attempts), they queue: each takes a
-   * ticket (one UpdateItem that never contends), waits until the project's `turn` is the ticket before its own,
-   * and only then commits, the transaction also setting `turn` to its ticket on condition it is the one before.
-   * A creation that fails (a reference gone, the project archived, out of time) gives its ticket up without
-   * using a number; a dead holder is skipped after STALL_MS (see there). Input and references are checked
-   * before the ticket, so most refusals never queue.
+   * Creates a task with the project's next number, taken from the project's atomic counter (`takeNumber`), so
+   * creations in one project run in parallel: numbers are unique, never reused and increase in the order
+   * creations take them. Input and references are checked first, so most refusals take no number; one refused
+   * after taking it (a reference removed or the project archived meanwhile) leaves its number unused, a gap.
+   * The column's bottom is read while the number is taken; `creationRank` keeps a burst's ranks in number order.
    */
   async create(caller: Caller, projectId: string, input: CreateTaskInput): Promise<Task> {
-    const deadline = this.now() + CREATE_BUDGET_MS;
     const workspaceId = workspaceOf(projectId);
     if (!workspaceId) throw new NotFoundError('No such project');
     const read = await this.repository.read({
@@ -688,149 +620,54 @@ export class TaskService {
       sprintId: input.sprintId ?? undefined,
       goalId: input.goalId ?? undefined,
     });
-    if (!read.project) throw new NotFoundError('No such project');
+    const project = read.project;
+    if (!project) throw new NotFoundError('No such project');
     this.member(read, 'project', 'task.write');
     await this.checkReferences(input, read, workspaceId, projectId, caller.userId);
-    if (read.project.archived) throw archived();
+    if (project.archived) throw archived();
 
-    const id = newChildId(workspaceId);
-    // The column's bottom is read before queueing, so a turn costs only its commit. Creations that queue at the
-    // same time read the same bottom; the number tail keeps their ranks apart and in number order.
-    const last = await this.repository.lastInColumn(projectId, input.status);
-    const insert = async (project: ProjectRecord, ticket: number) => {
-      const number = (project.taskSeq ?? 0) + 1;
-      const now = this.clock();
-      const at = now.toISOString();
-      const task: TaskRecord = {
-        id,
-        number,
-        projectId,
-        workspaceId,
-        title: input.title,
-        description: input.description,
-        status: input.status,
-        priority: input.priority,
-        storyPoints: input.storyPoints,
-        dueDate: input.dueDate,
-        assigneeIds: input.assigneeIds,
-        labelIds: input.labelIds,
-        sprintId: input.sprintId,
-        goalId: input.goalId,
-        parentId: input.parentId,
-        rank: rankBetween(last?.rank ?? null, null) + numberTail(number),
-        subtaskCount: 0,
-        subtasksDone: 0,
-        commentCount: 0,
-        attachmentCount: 0,
-        createdBy: caller.userId,
-        createdAt: at,
-        updatedAt: at,
-        completedAt: completedAtAfter(undefined, input.status, at),
-        deletedAt: null,
-        version: 1,
-      };
-      const view = taskView(task, project.key);
-      const outcome = await this.repository.insert(
-        task,
-        this.activity(caller, 'created', task, {}, view, now),
-        {
-          taskSeq: project.taskSeq,
-          ticket,
-        },
-      );
-      return { outcome, view };
+    const [taken, last] = await Promise.all([
+      this.repository.takeNumber(workspaceId, projectId),
+      this.repository.lastInColumn(projectId, input.status),
+    ]);
+    if ('refused' in taken) throw taken.refused ? archived() : new NotFoundError('No such project');
+    const now = this.clock();
+    const at = now.toISOString();
+    const task: TaskRecord = {
+      id: newChildId(workspaceId),
+      number: taken.number,
+      projectId,
+      workspaceId,
+      title: input.title,
+      description: input.description,
+      status: input.status,
+      priority: input.priority,
+      storyPoints: input.storyPoints,
+      dueDate: input.dueDate,
+      assigneeIds: input.assigneeIds,
+      labelIds: input.labelIds,
+      sprintId: input.sprintId,
+      goalId: input.goalId,
+      parentId: input.parentId,
+      rank: creationRank(last, taken.number),
+      subtaskCount: 0,
+      subtasksDone: 0,
+      commentCount: 0,
+      attachmentCount: 0,
+      createdBy: caller.userId,
+      createdAt: at,
+      updatedAt: at,
+      completedAt: completedAtAfter(undefined, input.status, at),
+      deletedAt: null,
+      version: 1,
     };
-
-    for (;;) {
-      const taken = await this.repository.takeTicket(workspaceId, projectId);
-      if ('refused' in taken) throw taken.refused ? archived() : new NotFoundError('No such project');
-      const task = await this.inTurn(taken.ticket, taken.project, deadline, insert);
-      if (task) return task;
-      // Skipped while slow (taken for dead): queue again with a new ticket, within the same budget.
-      if (this.now() >= deadline) throw tooBusy();
-    }
-  }
-
-  /**
-   * Waits for the turn of `ticket` in `first`'s queue, then inserts. Answers the task, or undefined when the turn
-   * went past the ticket before it committed (the creation queues again). Every refusal gives the ticket up.
-   */
-  private async inTurn(
-    ticket: number,
-    first: ProjectRecord,
-    deadline: number,
-    insert: (project: ProjectRecord, ticket: number) => Promise<{ outcome: InsertOutcome; view: Task }>,
-  ): Promise<Task | undefined> {
-    const { workspaceId, id: projectId } = first;
-    const leave = () => this.repository.leaveQueue(workspaceId, projectId, ticket);
-    let project: ProjectRecord | undefined = first;
-    // The turn as last seen moving, and when: how fast the queue goes, and whether its head has stalled.
-    let seenTurn = -1;
-    let seenAt = this.now();
-    for (;;) {
-      // A deleted project takes its queue with it.
-      if (!project) throw new NotFoundError('No such project');
-      const turn = project.turn ?? 0;
-      if (turn >= ticket) return undefined;
-      if (project.archived) {
-        await leave();
-        throw archived();
-      }
-      const now = this.now();
-      if (turn !== seenTurn) {
-        if (seenTurn >= 0) this.observe(turn - seenTurn, now - seenAt);
-        seenTurn = turn;
-        seenAt = now;
-      }
-      const places = ticket - 1 - turn;
-      if (places === 0) {
-        const { outcome, view } = await insert(project, ticket);
-        if ('ok' in outcome) return view;
-        if ('skipped' in outcome) return undefined;
-        if ('reference' in outcome) {
-          await leave();
-          throw referenceGone(outcome.reference);
-        }
-        if ('project' in outcome) {
-          if (outcome.project === 'gone') throw new NotFoundError('No such project');
-          await leave();
-          throw archived();
-        }
-        // Lost to a concurrent transaction: still this creation's turn, so read again and retry.
-      } else {
-        const left = project.left ?? [];
-        const pastGiven = pastLeft(turn, left, ticket);
-        const stalled = now - seenAt >= STALL_MS * places;
-        if (pastGiven > turn || stalled) {
-          // Tickets given up are passed at once; a holder silent for too long is taken for dead.
-          const to = Math.max(pastGiven, stalled ? turn + 1 : turn);
-          project = await this.repository.advanceTurn(
-            workspaceId,
-            projectId,
-            turn,
-            to,
-            left.filter((t) => t <= to),
-          );
-          seenTurn = -1;
-          seenAt = this.now();
-          continue;
-        }
-      }
-      const wait = queueWaitMs(places, this.turnMs, now - seenAt);
-      if (now + wait >= deadline) {
-        await leave();
-        throw tooBusy();
-      }
-      await this.sleep(wait);
-      project = await this.repository.getProject(workspaceId, projectId);
-    }
-  }
-
-  /** The queue moved `turns` in `ms`: what a turn takes, smoothed (2..1000 ms). */
-  private observe(turns: number, ms: number): void {
-    if (turns <= 0) return;
-    const sample = ms / turns;
-    this.turnMs = Math.min(1_000, Math.max(2, 0.7 * this.turnMs + 0.3 * sample));
+    const view = taskView(task, project.key);
+    const outcome = await this.repository.insert(task, this.activity(caller, 'created', task, {}, view, now));
+    if ('ok' in outcome) return view;
+    if ('reference' in outcome) throw referenceGone(outcome.reference);
+    if ('project' in outcome)
+      throw outcome.project === 'archived' ? archived() : new NotFoundError('No such project');
+    throw tooBusy();
   }
 
   async get(caller: Caller, taskId: string): Promise<Task> {

@@ -48,6 +48,9 @@ describe('httpFunction (the one pipeline every HTTP function shares)', () => {
     'POST /api/limited': async () => {
       throw new RateLimitedError(42);
     },
+    'POST /api/busy': async () => {
+      throw Object.assign(new Error('Transaction cancelled'), { name: 'TransactionConflictException' });
+    },
     'POST /api/crash': async () => {
       throw new Error('secret internal detail at /srv/app.js:12');
     },
@@ -113,6 +116,19 @@ describe('httpFunction (the one pipeline every HTTP function shares)', () => {
     const limited = await handler(event('POST /api/limited'), context);
     expect(limited.statusCode).toBe(429);
     expect(limited.headers?.['retry-after']).toBe('42');
+  });
+
+  it('answers contention that outlasted the retries with 503 + Retry-After, not a 500', async () => {
+    const busy = await handler(event('POST /api/busy'), context);
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers?.['retry-after']).toBe('1');
+    expect(body(busy)).toEqual({
+      error: {
+        code: 'SERVICE_UNAVAILABLE',
+        message: expect.stringMatching(/nothing was changed/),
+        requestId: 'req-1',
+      },
+    });
   });
 
   it('turns an unexpected error into 500 INTERNAL_ERROR without leaking its message', async () => {

@@ -9,6 +9,7 @@ import {
   AppError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
 } from './errors.ts';
@@ -154,11 +155,27 @@ function json(
   };
 }
 
+/** DynamoDB's answers to contention and throttling that outlasted the SDK's and our retries. */
+const CONTENTION = new Set([
+  'TransactionConflictException',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
 /** The one place where an error becomes a contract response. Unknown errors are logged, never leaked. */
 export function errorResponse(error: unknown, requestId: string): HttpResult {
   if (error instanceof AppError) {
     const body = errorBody(error.code, error.message, requestId, error.details, error.extra);
     return json(ERROR_STATUS[error.code], body, requestId, error.headers);
+  }
+  if (error instanceof Error && CONTENTION.has(error.name)) {
+    // The store was busy past our own retries (nothing was written): the client may simply try again.
+    logger.warn('Store contention', { error: error.name });
+    metrics.addMetric('StoreContention', MetricUnit.Count, 1);
+    const busy = new ServiceUnavailableError('Busy right now; nothing was changed. Try again in a moment.');
+    const body = errorBody(busy.code, busy.message, requestId);
+    return json(ERROR_STATUS[busy.code], body, requestId, { 'retry-after': '1' });
   }
   logger.error('Unhandled error', error as Error);
   metrics.addMetric('UnhandledError', MetricUnit.Count, 1);

@@ -3,7 +3,6 @@ import {
   GetCommand,
   QueryCommand,
   UpdateCommand,
-  type UpdateCommandInput,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
   type TransactWriteCommandInput,
@@ -26,7 +25,7 @@ import {
   type InsertOutcome,
   type ProjectRecord,
   type ReadRequest,
-  type TicketOutcome,
+  type NumberOutcome,
   type ReadResult,
   type TaskRecord,
   type TaskRepository,
@@ -109,36 +108,20 @@ export const toTask = (item: Item): TaskRecord => {
   return task;
 };
 
-/** The turn of a stored project item (absent: 0). */
-const turnOf = (item: Item) => (typeof item.turn === 'number' ? item.turn : 0);
-
 const toProject = (item: Item): ProjectRecord => ({
   id: item.id as string,
   workspaceId: item.workspaceId as string,
   key: item.key as string,
   archived: item.archived === true,
   taskSeq: typeof item.taskSeq === 'number' ? item.taskSeq : undefined,
-  turn: turnOf(item),
-  left: item.left instanceof Set ? [...(item.left as Set<unknown>)].map(Number) : [],
 });
 
 /** A project that was deleted (if the projects code marks deletions rather than removing the item) is gone. */
 const liveProject = (item: Item | undefined) => (item && !item.deletedAt ? toProject(item) : undefined);
 
 /** Conditions on the project item when a task change counts on it: it exists and is not archived. */
-const PROJECT_WRITABLE =
+export const PROJECT_WRITABLE =
   'attribute_exists(PK) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(archived) OR archived = :false)';
-
-/**
- * The project's creation queue (see TaskService.create): `ticket` counts the tickets handed out, `turn` is the
- * last ticket served, `left` (a number set) holds tickets given up before their turn. Absent attributes are 0
- * (and an empty set). Always named through placeholders.
- */
-const QUEUE_NAMES = { '#ticket': 'ticket', '#turn': 'turn', '#left': 'left' } as const;
-
-/** `turn = :prev`, an absent turn counting as 0. */
-const turnIs = (prev: number) =>
-  prev === 0 ? '(attribute_not_exists(#turn) OR #turn = :prev)' : '#turn = :prev';
 
 /** Tries of a single read or write of the project item that lost to a transaction on it (TransactionConflict). */
 const CONFLICT_TRIES = 10;
@@ -377,90 +360,26 @@ export class DynamoTaskRepository implements TaskRepository {
     return liveProject(Item);
   }
 
-  /**
-   * One conditional UpdateItem of a project item's queue attributes: the item after it (ALL_NEW), or, when the
-   * condition failed, the item as it was (undefined: no such item).
-   */
-  private async updateProject(
-    workspaceId: string,
-    projectId: string,
-    update: Pick<
-      UpdateCommandInput,
-      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
-    >,
-  ): Promise<{ ok: boolean; item: Item | undefined }> {
-    const expressions = `${update.UpdateExpression} ${update.ConditionExpression}`;
-    const names = Object.fromEntries(
-      Object.entries(QUEUE_NAMES).filter(([name]) => expressions.includes(name)),
-    );
+  async takeNumber(workspaceId: string, projectId: string): Promise<NumberOutcome> {
+    // An atomic counter: no condition on its value, so concurrent creations never refuse one another.
     try {
       const { Attributes } = await conflictRetrying(() =>
         this.ddb.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.project(workspaceId, projectId),
-            ...update,
-            ExpressionAttributeNames: names,
-            ReturnValues: 'ALL_NEW',
+            UpdateExpression: 'ADD taskSeq :one',
+            ConditionExpression: PROJECT_WRITABLE,
+            ExpressionAttributeValues: { ':one': 1, ':false': false },
+            ReturnValues: 'UPDATED_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
-      return { ok: true, item: Attributes };
+      return { number: Attributes?.taskSeq as number };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { ok: false, item: oldItemOf(error) };
-    }
-  }
-
-  async takeTicket(workspaceId: string, projectId: string): Promise<TicketOutcome> {
-    // Adding never contends (no condition on the count), so every creation gets a ticket at its first try.
-    const { ok, item } = await this.updateProject(workspaceId, projectId, {
-      UpdateExpression: 'ADD #ticket :one',
-      ConditionExpression: PROJECT_WRITABLE,
-      ExpressionAttributeValues: { ':one': 1, ':false': false },
-    });
-    if (!ok || !item) return { refused: liveProject(item) };
-    return { ticket: item.ticket as number, project: toProject(item) };
-  }
-
-  async advanceTurn(
-    workspaceId: string,
-    projectId: string,
-    seen: number,
-    to: number,
-    drop: number[],
-  ): Promise<ProjectRecord | undefined> {
-    const { item } = await this.updateProject(workspaceId, projectId, {
-      UpdateExpression: `SET #turn = :to${drop.length ? ' DELETE #left :drop' : ''}`,
-      ConditionExpression: `attribute_exists(PK) AND ${turnIs(seen)}`,
-      ExpressionAttributeValues: {
-        ':to': to,
-        ':prev': seen,
-        ...(drop.length ? { ':drop': new Set(drop) } : {}),
-      },
-    });
-    return liveProject(item);
-  }
-
-  async leaveQueue(workspaceId: string, projectId: string, ticket: number): Promise<void> {
-    const prev = ticket - 1;
-    // The turn moves on between the two tries at most a few times (each move is a creation committing).
-    for (let tries = 0; tries < 5; tries++) {
-      // Its turn: pass it on.
-      const pass = await this.updateProject(workspaceId, projectId, {
-        UpdateExpression: 'SET #turn = :ticket',
-        ConditionExpression: `attribute_exists(PK) AND ${turnIs(prev)}`,
-        ExpressionAttributeValues: { ':ticket': ticket, ':prev': prev },
-      });
-      if (pass.ok || !pass.item || turnOf(pass.item) >= ticket) return;
-      // Not yet its turn: given up, so the turn moves past it at once when it comes.
-      const give = await this.updateProject(workspaceId, projectId, {
-        UpdateExpression: 'ADD #left :mine',
-        ConditionExpression: `attribute_exists(PK) AND ${prev > 0 ? '(attribute_not_exists(#turn) OR #turn < :prev)' : '#turn < :prev'}`,
-        ExpressionAttributeValues: { ':mine': new Set([ticket]), ':prev': prev },
-      });
-      if (give.ok || !give.item || turnOf(give.item) >= ticket) return;
+      return { refused: liveProject(oldItemOf(error)) };
     }
   }
 
@@ -517,12 +436,7 @@ export class DynamoTaskRepository implements TaskRepository {
     return next && next.status === of.status ? next : undefined;
   }
 
-  async insert(
-    task: TaskRecord,
-    activity: ActivityRecord,
-    seen: { taskSeq: number | undefined; ticket: number },
-  ): Promise<InsertOutcome> {
-    const { taskSeq, ticket } = seen;
+  async insert(task: TaskRecord, activity: ActivityRecord): Promise<InsertOutcome> {
     const parts: Array<{ kind: PartKind; part: TransactParts[number] }> = [
       {
         kind: 'project',
@@ -530,20 +444,10 @@ export class DynamoTaskRepository implements TaskRepository {
           Update: {
             TableName: this.tableName,
             Key: keys.project(task.workspaceId, task.projectId),
-            UpdateExpression: 'SET taskSeq = :number, #turn = :ticket ADD taskCount :one',
-            // Only the holder of the turn commits, with the number after the one it read.
-            ConditionExpression: `${PROJECT_WRITABLE} AND ${turnIs(ticket - 1)} AND ${
-              taskSeq === undefined ? 'attribute_not_exists(taskSeq)' : 'taskSeq = :seen'
-            }`,
-            ExpressionAttributeNames: { '#turn': 'turn' },
-            ExpressionAttributeValues: {
-              ':number': task.number,
-              ':ticket': ticket,
-              ':prev': ticket - 1,
-              ':one': 1,
-              ':false': false,
-              ...(taskSeq === undefined ? {} : { ':seen': taskSeq }),
-            },
+            // The number was taken already (takeNumber); the project must still take tasks when this commits.
+            UpdateExpression: 'ADD taskCount :one',
+            ConditionExpression: PROJECT_WRITABLE,
+            ExpressionAttributeValues: { ':one': 1, ':false': false },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
@@ -561,20 +465,16 @@ export class DynamoTaskRepository implements TaskRepository {
       { kind: 'activity', part: { Put: { TableName: this.tableName, Item: activityItem(activity) } } },
       ...followerParts(this.tableName, undefined, task),
     ];
-    // TransactionConflict (cloud DynamoDB) is retried here a little, then by the caller while it holds the turn.
+    // Creations in one project all add to its count: one that loses to another's transaction on the project
+    // item (TransactionConflict, cloud) is tried again after a random pause, within the budget.
     const outcome = await transactWrite(
       this.ddb,
       parts.map((p) => p.part),
-      2_000,
     );
-    if ('ok' in outcome) return outcome;
-    if ('busy' in outcome) return { lost: true };
+    if ('ok' in outcome || 'busy' in outcome) return outcome;
     if (outcome.failed[0]) {
       const project = outcome.old[0];
-      if (!project || project.deletedAt) return { project: 'gone' };
-      if (project.archived === true) return { project: 'archived' };
-      if (turnOf(project) !== ticket - 1) return { skipped: true };
-      return { lost: true };
+      return { project: project && !project.deletedAt ? 'archived' : 'gone' };
     }
     const failed = parts.find((_, index) => outcome.failed[index])?.kind;
     if (failed && typeof failed === 'object' && 'reference' in failed) return failed;

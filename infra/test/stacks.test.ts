@@ -16,7 +16,7 @@ import {
   userPool,
   type QueueName,
 } from '../definitions.ts';
-import { functions, type FunctionName, type StreamSource } from '../functions.ts';
+import { functions, type FunctionName, type QueueSource, type StreamSource } from '../functions.ts';
 import { stackName } from '../stacks/teamflow.ts';
 import { only, projectRoot, resources, synthStage, type Resource, type Synthesized } from './synth.ts';
 import { defaultHttpRoute, httpRoutes, routeKeyOf, websocketRoutes } from '../../shared/routes.ts';
@@ -486,6 +486,32 @@ describe('Api stack', () => {
       { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: ['PROJECT', 'WORKSPACE', 'LABEL'] } } } },
     ]);
   });
+
+  const queueFns = (Object.keys(functions) as FunctionName[]).filter((name) => 'queue' in functions[name]);
+
+  test.each(queueFns)(
+    'the %s queue mapping reads its queue in batches of the definition and reports item failures',
+    (name) => {
+      const source = (functions[name] as { queue: QueueSource }).queue;
+      const [, mapping] = only(dev.api, 'AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionLogicalId(dev.api, name, 'dev') },
+      });
+      expect(mapping.Properties).toMatchObject({
+        BatchSize: source.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds ?? 0).toBe(source.maxBatchingWindowSeconds);
+      // Its own queue of the Data stack (by a reference to that queue's ARN), not its DLQ or another queue.
+      const [queueId, queue] = only(dev.data, 'AWS::SQS::Queue', {
+        QueueName: queueName('dev', source.queue),
+      });
+      expect(JSON.stringify(mapping.Properties.EventSourceArn)).toContain(`GetAtt${queueId}Arn`);
+      // SQS refuses a mapping whose function may run longer than a message stays invisible.
+      expect(queue.Properties.VisibilityTimeout as number).toBeGreaterThanOrEqual(
+        functions[name].timeoutSeconds,
+      );
+    },
+  );
 
   test('the email worker consumes the email queue, reports item failures, and may send as MAIL_FROM only', () => {
     const source = functions['email-worker'].queue;
