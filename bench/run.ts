@@ -2,12 +2,14 @@
 import path from 'node:path';
 import { ai } from './ai.ts';
 import { apiCalls } from './api-calls.ts';
+import { attachments } from './attachments.ts';
 import { boardLoad } from './board-load.ts';
 import { createRate } from './create-rate.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { lambdaBundles } from './lambda-bundles.ts';
 import { live } from './live.ts';
 import { mixedWorkload } from './mixed-workload.ts';
+import { notify } from './notify.ts';
 import { webBoard } from './web-board.ts';
 import { webBundle } from './web-bundle.ts';
 
@@ -19,6 +21,8 @@ const benchmarks: Array<[string, (root: string) => Promise<void>]> = [
   ['create-rate', createRate],
   ['live', live],
   ['ai', ai],
+  ['notify', notify],
+  ['attachments', attachments],
   ['web-bundle', webBundle],
   ['web-board', webBoard],
   ['lambda-bundles', lambdaBundles],

@@ -100,6 +100,13 @@ export const buckets = {
   attachments: { name: 'attachments', corsMethods: ['GET', 'PUT', 'HEAD'], corsMaxAgeSeconds: 3000 },
 } as const satisfies Record<string, BucketDefinition>;
 
+/**
+ * The tag an attachment upload is stored with until it is confirmed (the presigned PUT signs it); the bucket's
+ * lifecycle rule expires objects still tagged after UNCONFIRMED_UPLOAD_DAYS, whatever else failed to remove them.
+ */
+export const PENDING_UPLOAD_TAG = { key: 'teamflow-upload', value: 'pending' } as const;
+export const UNCONFIRMED_UPLOAD_DAYS = 1;
+
 export const userPool = {
   id: 'UserPool',
   clientId: 'WebClient',

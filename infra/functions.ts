@@ -36,6 +36,13 @@ export interface ScheduleSource {
   description: string;
 }
 
+/** An EventBridge rule (on the default bus) whose matching events invoke the function. */
+export interface EventRuleSource {
+  source: string[];
+  detailType: string[];
+  description: string;
+}
+
 export interface FunctionDefinition {
   /** Path of the entry module from the repository root; it exports `handler`. */
   entry: string;
@@ -44,6 +51,7 @@ export interface FunctionDefinition {
   stream?: StreamSource;
   queue?: QueueSource;
   schedule?: ScheduleSource;
+  event?: EventRuleSource;
 }
 
 export const functions = {
@@ -54,10 +62,14 @@ export const functions = {
   tasks: { entry: 'functions/http/tasks.ts', memoryMb: 1024, timeoutSeconds: 29 },
   subtasks: { entry: 'functions/http/subtasks.ts', memoryMb: 512, timeoutSeconds: 10 },
   comments: { entry: 'functions/http/comments.ts', memoryMb: 512, timeoutSeconds: 10 },
+  /** Attachments (functions/http/attachments.ts): presigned uploads and downloads; files never pass through. */
+  attachments: { entry: 'functions/http/attachments.ts', memoryMb: 512, timeoutSeconds: 10 },
   sprints: { entry: 'functions/http/sprints.ts', memoryMb: 1024, timeoutSeconds: 29 },
   goals: { entry: 'functions/http/goals.ts', memoryMb: 512, timeoutSeconds: 10 },
   /** AI breakdown requests and jobs (functions/http/ai.ts); the work itself is the ai-worker's. */
   ai: { entry: 'functions/http/ai.ts', memoryMb: 512, timeoutSeconds: 10 },
+  /** The caller's in-app notifications (functions/http/notifications.ts). */
+  notifications: { entry: 'functions/http/notifications.ts', memoryMb: 512, timeoutSeconds: 10 },
   /** Reads a whole workspace: more memory (CPU) and time than a request of one resource. */
   export: { entry: 'functions/http/export.ts', memoryMb: 1769, timeoutSeconds: 29 },
   'not-found': { entry: 'functions/http/not-found.ts', memoryMb: 128, timeoutSeconds: 3 },
@@ -80,7 +92,8 @@ export const functions = {
     },
   },
   /**
-   * Removes what a deleted project, workspace or label leaves behind (functions/domain/cleanup.ts). One record
+   * Removes what a deleted project, workspace or label leaves behind (functions/domain/cleanup.ts), and the file
+   * of every attachment item that goes (deleted, expired by TTL, or with its task). One record
    * can be a lot of work (every item of a project), so: small batches, a long timeout, and an invocation that
    * runs short of time fails the record on purpose so the mapping delivers it again and the next attempt goes
    * on from what is left (the work is idempotent); retries are generous for that reason. Records may wait as
@@ -99,7 +112,7 @@ export const functions = {
       filters: [
         {
           eventName: ['REMOVE'],
-          dynamodb: { OldImage: { type: { S: ['PROJECT', 'WORKSPACE', 'LABEL'] } } },
+          dynamodb: { OldImage: { type: { S: ['PROJECT', 'WORKSPACE', 'LABEL', 'ATTACHMENT'] } } },
         },
       ],
       reportBatchItemFailures: true,
@@ -128,8 +141,49 @@ export const functions = {
         { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: ['SUBSCRIPTION'] } } } },
         // An AI job that changed (running, completed, failed): JOB_UPDATED to its requester's connections.
         { eventName: ['MODIFY'], dynamodb: { NewImage: { type: { S: ['JOB'] } } } },
+        // A notification arrived or was read: NOTIFICATION to its recipient's connections (the bell's count).
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['NOTIFICATION'] } } } },
       ],
       reportBatchItemFailures: true,
+    },
+  },
+  /**
+   * Notifications (functions/stream/notify.ts): task and comment activities and finished AI jobs become in-app
+   * notifications, checked at send time (members only, never the actor). Idempotent (conditional puts), so a
+   * failing record may be retried generously; a notification hours late is still worth having.
+   */
+  notify: {
+    entry: 'functions/stream/notify.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    stream: {
+      batchSize: 50,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 5,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 21_600,
+      filters: [
+        {
+          eventName: ['INSERT'],
+          dynamodb: { NewImage: { type: { S: ['ACTIVITY'] }, entityType: { S: ['task', 'comment'] } } },
+        },
+        {
+          eventName: ['MODIFY'],
+          dynamodb: { NewImage: { type: { S: ['JOB'] }, status: { S: ['completed', 'failed'] } } },
+        },
+      ],
+      reportBatchItemFailures: true,
+    },
+  },
+  /** Bounces and complaints from SES (an EventBridge rule, infra/stacks/api-stack.ts): stops mailing them. */
+  'ses-events': {
+    entry: 'functions/workers/ses-events.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    event: {
+      source: ['aws.ses'],
+      detailType: ['Email Bounced', 'Email Complaint Received'],
+      description: 'TeamFlow: SES bounces and complaints → ses-events (stops mailing those addresses)',
     },
   },
   'email-worker': {

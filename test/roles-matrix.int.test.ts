@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { httpRoutes, routeKeyOf } from '#shared/routes';
+import { unsubscribeToken } from '#functions/domain/notification-email';
 import {
   addMember,
   api,
@@ -68,6 +71,7 @@ let sprintId: string;
 let goalId: string;
 let subtaskId: string;
 let commentByMember: string;
+let attachmentByMember: string;
 let jobByMember: string;
 
 let keyCount = 0;
@@ -87,11 +91,34 @@ const freshComment = (author: TestUser) =>
   created(author, `/tasks/${taskId}/comments`, { body: 'Fresh comment' });
 const freshGoal = (author: TestUser) => created(author, '/goals', { title: 'Fresh goal', workspaceId: ws });
 const freshSubtask = () => created(setup(), `/tasks/${taskId}/subtasks`, { title: 'Fresh subtask' });
+/** A pending attachment of `author`'s, its file uploaded to the presigned URL when `upload`. */
+async function freshAttachment(author: TestUser, upload = false): Promise<string> {
+  const file = 'hello';
+  const made = await created<{ id: string; uploadUrl: string; uploadHeaders: Record<string, string> }>(
+    author,
+    `/tasks/${taskId}/attachments`,
+    { fileName: 'hello.txt', contentType: 'text/plain', size: file.length },
+  );
+  if (upload) {
+    const res = await fetch(made.uploadUrl, { method: 'PUT', headers: made.uploadHeaders, body: file });
+    if (!res.ok) throw new Error(`upload failed: ${res.status}`);
+  }
+  return made.id;
+}
 
 /** A target per caller allowed to succeed (it changes or goes); one shared target for everyone else. */
 function perSuccess<T>(expectation: Expectation, fresh: () => Promise<T>, shared: () => T) {
   return async (who: Who) => (expectation[who] === 'ok' ? fresh() : shared());
 }
+
+/** A token as the notification emails carry, signed with the local stack's secret (in its data folder). */
+const unsubscribeLink = () =>
+  encodeURIComponent(
+    unsubscribeToken(
+      users.viewer.userId,
+      fs.readFileSync(path.join(process.env.TEAMFLOW_TEST_DATA_DIR!, 'unsubscribe-secret'), 'utf8').trim(),
+    ),
+  );
 
 const CASES: Record<string, Case> = {
   'GET /api/health': {
@@ -104,6 +131,21 @@ const CASES: Record<string, Case> = {
     request: async () => ({ path: '/me', method: 'PATCH', body: { timezone: 'Europe/Berlin' } }),
   },
   'GET /api/me/tasks': { expect: anyoneSignedIn, request: async () => ({ path: '/me/tasks' }) },
+  // Everyone's own inbox (nothing of anyone else's is reachable: the key is the caller's).
+  'GET /api/notifications': { expect: anyoneSignedIn, request: async () => ({ path: '/notifications' }) },
+  'POST /api/notifications/read': {
+    expect: anyoneSignedIn,
+    request: async () => ({ path: '/notifications/read', method: 'POST', body: { all: true } }),
+  },
+  // No sign-in: the signed token is the authority (test/notifications.int.test.ts: a forged one is refused).
+  'GET /api/unsubscribe': {
+    expect: { ...anyoneSignedIn, anonymous: 'ok' },
+    request: async () => ({ path: `/unsubscribe?token=${unsubscribeLink()}` }),
+  },
+  'POST /api/unsubscribe': {
+    expect: { ...anyoneSignedIn, anonymous: 'ok' },
+    request: async () => ({ path: `/unsubscribe?token=${unsubscribeLink()}`, method: 'POST' }),
+  },
   'POST /api/workspaces': {
     expect: anyoneSignedIn,
     request: async () => ({ path: '/workspaces', method: 'POST', body: { name: 'Mine' } }),
@@ -382,6 +424,39 @@ const CASES: Record<string, Case> = {
       () => ({ path: `/comments/${commentByMember}?version=1`, method: 'DELETE' }),
     ),
   },
+  'POST /api/tasks/{taskId}/attachments': {
+    expect: writers,
+    request: async () => ({
+      path: `/tasks/${taskId}/attachments`,
+      method: 'POST',
+      body: { fileName: 'notes.txt', contentType: 'text/plain', size: 10 },
+    }),
+  },
+  'GET /api/tasks/{taskId}/attachments': {
+    expect: anyMember,
+    request: async () => ({ path: `/tasks/${taskId}/attachments` }),
+  },
+  // Only its uploader (the member) confirms an upload, admins and owners included.
+  'POST /api/attachments/{attachmentId}/confirm': {
+    expect: { ...writers, owner: 403, admin: 403 },
+    request: perSuccess(
+      { ...writers, owner: 403, admin: 403 },
+      async () => ({
+        path: `/attachments/${await freshAttachment(users.member, true)}/confirm`,
+        method: 'POST',
+      }),
+      () => ({ path: `/attachments/${attachmentByMember}/confirm`, method: 'POST' }),
+    ),
+  },
+  // The member's attachments: the uploader deletes them, and so may admins and owners.
+  'DELETE /api/attachments/{attachmentId}': {
+    expect: writers,
+    request: perSuccess(
+      writers,
+      async () => ({ path: `/attachments/${await freshAttachment(users.member)}`, method: 'DELETE' }),
+      () => ({ path: `/attachments/${attachmentByMember}`, method: 'DELETE' }),
+    ),
+  },
   'POST /api/projects/{projectId}/sprints': {
     expect: writers,
     request: async () => ({
@@ -479,6 +554,7 @@ beforeAll(async () => {
   goalId = (await freshGoal(member!)).id;
   subtaskId = (await freshSubtask()).id;
   commentByMember = (await freshComment(member!)).id;
+  attachmentByMember = await freshAttachment(member!);
   jobByMember = (
     await api<{ jobId: string }>(`/tasks/${taskId}/ai-breakdown`, {
       method: 'POST',

@@ -14,6 +14,7 @@ export type Action =
   | 'task.write'
   | 'task.delete.any'
   | 'comment.delete.any'
+  | 'attachment.delete.any'
   | 'workspace.export';
 
 const ALLOWED: Record<Action, readonly Role[]> = {
@@ -26,6 +27,7 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'task.write': ['owner', 'admin', 'member'],
   'task.delete.any': ['owner', 'admin'],
   'comment.delete.any': ['owner', 'admin'],
+  'attachment.delete.any': ['owner', 'admin'],
   'workspace.export': ['owner', 'admin'],
 };
 

@@ -5,8 +5,10 @@ import {
   type ServerFrame,
 } from '#shared/schemas/websocket';
 import type { JobUpdatedEvent } from '#shared/schemas/ai';
+import type { NotificationEvent } from '#shared/schemas/notifications';
 import { changeEvent, type ActivityRecord } from './activity.ts';
 import { jobView, type JobRecord } from './ai-breakdown.ts';
+import { notificationView, type NotificationRecord } from './notifications.ts';
 import { presenceOf, type LiveRepository, type SubscriptionRecord } from './live.ts';
 
 /** A table change as the stream shows it, images already unmarshalled. */
@@ -125,6 +127,31 @@ export function jobOutgoingOf(
   return {
     userId: job.requestedBy,
     frame: { type: 'JOB_UPDATED', entityId: job.id, actorId: job.requestedBy, at: job.updatedAt, data: job },
+  };
+}
+
+/**
+ * The NOTIFICATION frame of a notification that arrived or was read (so every tab's bell count stays right);
+ * undefined for any other change. `isNotification` and `toNotification` are the store's.
+ */
+export function notificationOutgoingOf(
+  change: TableChange,
+  isNotification: (item: Record<string, unknown>) => boolean,
+  toNotification: (item: Record<string, unknown>) => NotificationRecord,
+): { userId: string; frame: NotificationEvent } | undefined {
+  const { newItem, oldItem } = change;
+  if (change.eventName === 'REMOVE' || !newItem || !isNotification(newItem)) return undefined;
+  if (change.eventName === 'MODIFY' && oldItem?.readAt === newItem.readAt) return undefined;
+  const notification = toNotification(newItem);
+  return {
+    userId: notification.userId,
+    frame: {
+      type: 'NOTIFICATION',
+      entityId: notification.id,
+      actorId: notification.actorId,
+      at: notification.readAt ?? notification.createdAt,
+      data: notificationView(notification),
+    },
   };
 }
 

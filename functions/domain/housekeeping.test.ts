@@ -3,6 +3,7 @@ import {
   PURGE_LOOKBACK_DAYS,
   purgeDays,
   type HousekeepingRepository,
+  type PendingUpload,
 } from './housekeeping.ts';
 import type { TaskRecord } from './tasks.ts';
 import { WS, idIn, taskRecord } from './test-fixtures.ts';
@@ -18,7 +19,18 @@ describe('purge days', () => {
 
 class MemoryHousekeeping implements HousekeepingRepository {
   deleted: string[] = [];
-  constructor(private readonly byDay: Map<string, TaskRecord[]>) {}
+  expired: string[] = [];
+  constructor(
+    private readonly byDay: Map<string, TaskRecord[]>,
+    private readonly uploads = new Map<string, PendingUpload[]>(),
+  ) {}
+  async *uploadsExpiringOn(day: string) {
+    const uploads = this.uploads.get(day);
+    if (uploads) yield uploads;
+  }
+  async deletePendingUploads(uploads: PendingUpload[]) {
+    this.expired.push(...uploads.map((u) => u.attachmentId));
+  }
   async *deletedOn(day: string) {
     const tasks = this.byDay.get(day);
     if (tasks) yield tasks;
@@ -43,8 +55,32 @@ describe('the housekeeping run', () => {
         ['2026-05-02', [recent]],
       ]),
     );
-    expect(await new HousekeepingService(repository).run(now)).toEqual({ purgedTasks: 2 });
+    expect(await new HousekeepingService(repository).run(now)).toEqual({ purgedTasks: 2, expiredUploads: 0 });
     expect(repository.deleted.sort()).toEqual([old.id, older.id].sort());
+  });
+
+  test('removes unconfirmed uploads past their expiry (today and the days before), not those still running', async () => {
+    const now = new Date('2026-05-31T16:00:00Z');
+    const upload = (attachmentId: string, expiresAt: string) => ({
+      taskId: idIn(WS, 9),
+      attachmentId,
+      expiresAt,
+    });
+    const repository = new MemoryHousekeeping(
+      new Map(),
+      new Map([
+        [
+          '2026-05-31',
+          [
+            upload('today-expired', '2026-05-31T15:59:00.000Z'),
+            upload('running', '2026-05-31T16:05:00.000Z'),
+          ],
+        ],
+        ['2026-05-20', [upload('missed-run', '2026-05-20T09:00:00.000Z')]],
+      ]),
+    );
+    expect(await new HousekeepingService(repository).run(now)).toEqual({ purgedTasks: 0, expiredUploads: 2 });
+    expect(repository.expired.sort()).toEqual(['missed-run', 'today-expired']);
   });
 
   test('out of time: fails before deleting more', async () => {

@@ -12,6 +12,10 @@ export const config = {
   get emailQueueUrl() {
     return required('EMAIL_QUEUE_URL');
   },
+  /** The attachments bucket (presigned uploads and downloads; the clean-up deletes its objects). */
+  get attachmentsBucket() {
+    return required('ATTACHMENTS_BUCKET');
+  },
   get mailFrom() {
     return required('MAIL_FROM');
   },
@@ -36,6 +40,18 @@ export const config = {
   /** Invitation accepts a minute per client IP (10). */
   get acceptsPerIpPerMinute() {
     return Number(process.env.RATE_LIMIT_ACCEPTS_PER_IP_PER_MINUTE ?? 10);
+  },
+  /** Signs one-click unsubscribe links (HMAC-SHA256). */
+  get unsubscribeSecret() {
+    return required('UNSUBSCRIBE_SECRET');
+  },
+  /** How long notification emails of one person are gathered before one email goes out (SQS delay, ≤ 900). */
+  get notificationEmailWindowSeconds() {
+    return Math.min(900, Number(process.env.NOTIFICATION_EMAIL_WINDOW_SECONDS ?? 180));
+  },
+  /** The SES configuration set sends go through (bounce and complaint events); none locally. */
+  get sesConfigurationSet() {
+    return process.env.SES_CONFIGURATION_SET;
   },
   get appVersion() {
     return process.env.APP_VERSION ?? 'dev';

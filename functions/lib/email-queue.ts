@@ -10,3 +10,17 @@ export async function enqueueEmail(message: EmailMessage): Promise<void> {
     new SendMessageCommand({ QueueUrl: config.emailQueueUrl, MessageBody: JSON.stringify(message) }),
   );
 }
+
+/**
+ * Queues the sending of a person's pending notification batch, delivered after the batching window (so events
+ * of the next few minutes join the same email).
+ */
+export async function enqueueNotificationBatch(userId: string): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: config.emailQueueUrl,
+      MessageBody: JSON.stringify({ kind: 'notification-batch', userId }),
+      DelaySeconds: config.notificationEmailWindowSeconds,
+    }),
+  );
+}

@@ -52,8 +52,8 @@ export class ConflictError extends AppError {
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor(message: string) {
-    super('PAYLOAD_TOO_LARGE', message);
+  constructor(message: string, details?: ErrorDetail[]) {
+    super('PAYLOAD_TOO_LARGE', message, details);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HousekeepingRepository } from '#functions/domain/housekeeping';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import type { HousekeepingRepository, PendingUpload } from '#functions/domain/housekeeping';
 import type { TaskRecord } from '#functions/domain/tasks';
 import { DynamoCleanupRepository } from './cleanup-repository.ts';
-import { queryPages } from './dynamo.ts';
+import { queryPages, writeIf } from './dynamo.ts';
 import { DAY_SHARDS, ItemType, keys } from './keys.ts';
 import { toTask } from './task-repository.ts';
 
@@ -37,6 +38,47 @@ export class DynamoHousekeepingRepository implements HousekeepingRepository {
         if (tasks.length) yield tasks;
       }
     }
+  }
+
+  async *uploadsExpiringOn(day: string): AsyncIterable<PendingUpload[]> {
+    for (let shard = 0; shard < DAY_SHARDS; shard++) {
+      const pages = queryPages(this.ddb, {
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.uploadsExpiringShard(day, shard) },
+        Limit: PURGE_PAGE,
+      });
+      for await (const page of pages) {
+        const uploads = page
+          .filter((item) => item.type === ItemType.Attachment && item.status === 'pending')
+          .map((item) => ({
+            taskId: item.taskId as string,
+            attachmentId: item.id as string,
+            expiresAt: item.expiresAt as string,
+          }));
+        if (uploads.length) yield uploads;
+      }
+    }
+  }
+
+  /** One conditional DeleteItem each: an upload confirmed meanwhile (no longer pending) stays. */
+  async deletePendingUploads(uploads: PendingUpload[]): Promise<void> {
+    await Promise.all(
+      uploads.map((upload) =>
+        writeIf(() =>
+          this.ddb.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: keys.attachment(upload.taskId, upload.attachmentId),
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':pending': 'pending' },
+            }),
+          ),
+        ),
+      ),
+    );
   }
 
   deleteTasks(taskIds: string[]): Promise<void> {

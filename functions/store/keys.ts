@@ -22,11 +22,15 @@ export const ItemType = {
   Assignment: 'ASSIGNMENT',
   Subtask: 'SUBTASK',
   Comment: 'COMMENT',
+  Attachment: 'ATTACHMENT',
   Sprint: 'SPRINT',
   Goal: 'GOAL',
   Reminder: 'REMINDER',
   Job: 'JOB',
   AiUsage: 'AI_USAGE',
+  Notification: 'NOTIFICATION',
+  NotificationMailBatch: 'NOTIFICATION_MAIL_BATCH',
+  SuppressedEmail: 'SUPPRESSED_EMAIL',
 } as const;
 
 /** GSI2 sort key of an assignment without a due date: after every dated one. */
@@ -169,6 +173,21 @@ export const keys = {
   /** A comment of a task; its id is `<taskId>.<ulid>`. */
   comment: (taskId: string, commentId: string) => ({ PK: `TASK#${taskId}`, SK: `COMMENT#${commentId}` }),
   commentPrefix: 'COMMENT#',
+  /** An attachment of a task; its id is `<taskId>.<ulid>`, so upload order is SK order. */
+  attachment: (taskId: string, attachmentId: string) => ({
+    PK: `TASK#${taskId}`,
+    SK: `ATTACH#${attachmentId}`,
+  }),
+  attachmentPrefix: 'ATTACH#',
+  /**
+   * GSI2 on pending attachment items only (removed on confirm): the uploads that expire on a day, so the daily
+   * run removes the unconfirmed ones where TTL does not run (DynamoDB Local) or has not run yet.
+   */
+  uploadExpiring: (expiresAt: string, attachmentId: string) => ({
+    GSI2PK: `UPLOADS#${expiresAt.slice(0, 10)}#${shardOf(attachmentId)}`,
+    GSI2SK: `${expiresAt}#${attachmentId}`,
+  }),
+  uploadsExpiringShard: (day: string, shard: number) => `UPLOADS#${day}#${shard}`,
   /** A sprint of a project; its id is `<projectId>.<ulid>`. */
   sprint: (projectId: string, sprintId: string) => ({ PK: `PROJECT#${projectId}`, SK: `SPRINT#${sprintId}` }),
   sprintPrefix: 'SPRINT#',
@@ -193,6 +212,28 @@ export const keys = {
   job: (jobId: string) => ({ PK: `JOB#${jobId}`, SK: '#META' }),
   /** A workspace's AI model tokens used in a calendar month (`YYYY-MM`), counted with ADD; ttl ~13 months. */
   aiUsage: (workspaceId: string, month: string) => ({ PK: `WS#${workspaceId}#AI`, SK: `TOKENS#${month}` }),
+  /**
+   * A user's notification (ttl 90 days); its id is a ULID (the source's time), so the partition reads newest
+   * first with ScanIndexForward false. GSI1, sparse: only while unread (marking read removes the GSI1 keys), so
+   * the unread list and count are one Query.
+   */
+  notification: (userId: string, notificationId: string) => ({
+    PK: `USER#${userId}#NOTIFS`,
+    SK: `NOTIF#${notificationId}`,
+  }),
+  notificationsOf: (userId: string) => `USER#${userId}#NOTIFS`,
+  unreadNotification: (userId: string, notificationId: string) => ({
+    GSI1PK: `USER#${userId}#UNREAD`,
+    GSI1SK: notificationId,
+  }),
+  unreadOf: (userId: string) => `USER#${userId}#UNREAD`,
+  /**
+   * A person's pending notification email batch: the ids (a string set) of notifications to mail, and whether
+   * its delayed message is queued (functions/domain/notification-email.ts).
+   */
+  notificationMailBatch: (userId: string) => ({ PK: `USER#${userId}`, SK: 'NOTIFYMAIL' }),
+  /** An address that bounced or complained (SES events): mailed no more. */
+  suppressedEmail: (email: string) => ({ PK: `SUPPRESSED#${email.toLowerCase()}`, SK: '#' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */
   healthProbe: () => ({ PK: 'HEALTH', SK: 'HEALTH' }),
 };

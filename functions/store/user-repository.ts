@@ -58,6 +58,26 @@ export class DynamoUserRepository implements UserRepository {
     }
   }
 
+  /** Creates the (empty) channel and mute maps of an older profile; changes nothing when they exist. */
+  private async ensurePrefMaps(userId: string): Promise<void> {
+    for (const map of ['channels', 'mutedProjects']) {
+      await this.ddb
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.user(userId),
+            UpdateExpression: 'SET notificationPrefs.#map = if_not_exists(notificationPrefs.#map, :empty)',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: { '#map': map },
+            ExpressionAttributeValues: { ':empty': {} },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+    }
+  }
+
   /**
    * One conditional UpdateItem: only the named fields change (each notification switch on its own path), so two
    * tabs changing different settings at once never overwrite each other's change.
@@ -66,14 +86,18 @@ export class DynamoUserRepository implements UserRepository {
     const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#version': 'version' };
     const values: Record<string, unknown> = { ':now': now, ':one': 1 };
     const sets = ['#updatedAt = :now'];
+    const pathOf = (path: string[]) =>
+      path
+        .map((p) => {
+          const name = `#n${Object.keys(names).length}`;
+          names[name] = p;
+          return name;
+        })
+        .join('.');
     const setField = (path: string[], value: unknown) => {
-      const expr = path.map((p) => {
-        names[`#${p}`] = p;
-        return `#${p}`;
-      });
       const token = `:v${Object.keys(values).length}`;
       values[token] = value;
-      sets.push(`${expr.join('.')} = ${token}`);
+      sets.push(`${pathOf(path)} = ${token}`);
     };
     if (patch.name !== undefined) setField(['name'], patch.name);
     if (patch.avatarUrl !== undefined) setField(['avatarUrl'], patch.avatarUrl);
@@ -81,12 +105,23 @@ export class DynamoUserRepository implements UserRepository {
     for (const [flag, on] of Object.entries(patch.notificationPrefs?.email ?? {})) {
       if (on !== undefined) setField(['notificationPrefs', 'email', flag], on);
     }
+    const removes: string[] = [];
+    const { channels = {}, mutedProjects = {} } = patch.notificationPrefs ?? {};
+    for (const [kind, channel] of Object.entries(channels)) {
+      if (channel !== undefined) setField(['notificationPrefs', 'channels', kind], channel);
+    }
+    for (const [projectId, muted] of Object.entries(mutedProjects)) {
+      if (muted) setField(['notificationPrefs', 'mutedProjects', projectId], true);
+      else removes.push(pathOf(['notificationPrefs', 'mutedProjects', projectId]));
+    }
+    // Each channel and mute is a path of its own (no lost update between tabs); their maps must exist first.
+    if (Object.keys(channels).length || Object.keys(mutedProjects).length) await this.ensurePrefMaps(userId);
     try {
       const { Attributes } = await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.user(userId),
-          UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD #version :one`,
           ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

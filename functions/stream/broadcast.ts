@@ -12,6 +12,7 @@ import { connectionPoster } from '#functions/lib/websocket';
 import {
   Broadcaster,
   jobOutgoingOf,
+  notificationOutgoingOf,
   outgoingOf,
   type StoredItems,
   type TableChange,
@@ -20,6 +21,7 @@ import { toJob } from '#functions/store/ai-job-repository';
 import { toActivity } from '#functions/store/activity';
 import { ConnectionRepository, toSubscription } from '#functions/store/connection-repository';
 import { ItemType } from '#functions/store/keys';
+import { toNotification } from '#functions/store/notification-repository';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const repository = new ConnectionRepository(ddb, config.tableName);
@@ -30,6 +32,7 @@ const STORED_ITEMS: StoredItems = {
 };
 
 const isJob = (item: Record<string, unknown>) => item.type === ItemType.Job;
+const isNotification = (item: Record<string, unknown>) => item.type === ItemType.Notification;
 
 const imageOf = (image: object | undefined) =>
   image ? unmarshall(image as Record<string, AttributeValue>) : undefined;
@@ -61,6 +64,9 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
       if (outgoing) await broadcaster.send(outgoing);
       const job = change && jobOutgoingOf(change, isJob, toJob);
       if (job) await broadcaster.sendToConnections(await repository.connectionsOf(job.userId), job.frame);
+      const notice = change && notificationOutgoingOf(change, isNotification, toNotification);
+      if (notice)
+        await broadcaster.sendToConnections(await repository.connectionsOf(notice.userId), notice.frame);
     };
     const response = await processPartialResponse(event, recordHandler, processor, {
       context,

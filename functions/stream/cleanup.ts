@@ -8,10 +8,15 @@ import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { logger } from '#functions/lib/observability';
 import { CleanupService } from '#functions/domain/cleanup';
+import { objectKeyOf } from '#functions/domain/attachments';
+import { s3FileStore } from '#functions/lib/attachment-storage';
+import { toAttachment } from '#functions/store/attachment-repository';
 import { cleanupOf, DynamoCleanupRepository } from '#functions/store/cleanup-repository';
+import { ItemType } from '#functions/store/keys';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const repository = new DynamoCleanupRepository(ddb, config.tableName);
+const files = s3FileStore(config.attachmentsBucket);
 
 /**
  * Time kept back from the function's timeout: enough for the unit of work in flight (a page) and the reply.
@@ -20,7 +25,8 @@ const repository = new DynamoCleanupRepository(ddb, config.tableName);
 const TIME_RESERVE_MS = 10_000;
 
 /**
- * Cleans up after removed projects, workspaces and labels (functions/domain/cleanup.ts). The mapping's filter
+ * Cleans up after removed projects, workspaces and labels (functions/domain/cleanup.ts), and deletes the file
+ * of every removed attachment item. The mapping's filter
  * (infra/functions.ts) passes only their REMOVE records. Records run one after the other, in stream order: a
  * record that fails (or runs out of time) is reported alone, so the mapping retries from it.
  */
@@ -33,7 +39,13 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
       const image = record.dynamodb?.OldImage;
       if (record.eventName !== 'REMOVE' || !image) return;
-      const cleanup = cleanupOf(unmarshall(image as Record<string, AttributeValue>));
+      const removed = unmarshall(image as Record<string, AttributeValue>);
+      // An attachment item that went (deleted, expired, or with its task or project): its file goes too.
+      if (removed.type === ItemType.Attachment) {
+        await files.delete(objectKeyOf(toAttachment(removed)));
+        return;
+      }
+      const cleanup = cleanupOf(removed);
       if (!cleanup) return;
       await service.run(cleanup);
       logger.info('Cleaned up', { cleanup });

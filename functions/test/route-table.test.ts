@@ -8,6 +8,7 @@ const root = path.resolve(__dirname, '../..');
 describe('route table ↔ functions', () => {
   beforeAll(() => {
     process.env.TABLE_NAME = 'unit-test-table';
+    process.env.ATTACHMENTS_BUCKET = 'unit-test-bucket';
     process.env.JWT_ISSUER = 'https://issuer.example.com/pool';
     process.env.JWT_AUDIENCE = 'client';
   });

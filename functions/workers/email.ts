@@ -6,33 +6,66 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { config } from '#functions/lib/config';
 import { logger, metrics, publishMetrics } from '#functions/lib/observability';
-import { emailMessageSchema } from '#functions/domain/email';
+import { ddb } from '#functions/lib/dynamodb';
+import { enqueueNotificationBatch } from '#functions/lib/email-queue';
+import { emailMessageSchema, notificationBatchSchema, type EmailMessage } from '#functions/domain/email';
+import { NotificationMailer } from '#functions/domain/notification-email';
+import { DynamoMailerRepository } from '#functions/store/mailer-repository';
 
 const ses = new SESv2Client({});
 const processor = new BatchProcessor(EventType.SQS);
 
-/**
- * Sends each queued email with SES v2. A failed send is reported as a batch item failure: SQS makes that one
- * message visible again after its visibility timeout and moves it to the DLQ after maxReceiveCount receives.
- */
-async function recordHandler(record: SQSRecord): Promise<void> {
-  const message = emailMessageSchema.parse(JSON.parse(record.body));
+const mailer = new NotificationMailer({
+  repository: new DynamoMailerRepository(ddb, config.tableName),
+  queueBatch: enqueueNotificationBatch,
+  send: sendEmail,
+  get webUrl() {
+    return config.webUrl;
+  },
+  get apiUrl() {
+    return `${config.webUrl}/api`;
+  },
+  get secret() {
+    return config.unsubscribeSecret;
+  },
+});
+
+async function sendEmail(message: EmailMessage): Promise<void> {
   const content = {
     Subject: { Data: message.subject, Charset: 'UTF-8' },
     Body: {
       Text: { Data: message.text, Charset: 'UTF-8' },
       ...(message.html ? { Html: { Data: message.html, Charset: 'UTF-8' } } : {}),
     },
+    ...(message.headers ? { Headers: message.headers.map((h) => ({ Name: h.name, Value: h.value })) } : {}),
   };
   await ses.send(
     new SendEmailCommand({
       FromEmailAddress: config.mailFrom,
       Destination: { ToAddresses: [message.to] },
       Content: { Simple: content },
+      // Bounces and complaints are published through it (infra: the SES events handler stops mailing them).
+      ...(config.sesConfigurationSet ? { ConfigurationSetName: config.sesConfigurationSet } : {}),
     }),
   );
   metrics.addMetric('EmailSent', MetricUnit.Count, 1);
-  logger.info('Email sent', { kind: message.kind, messageId: record.messageId });
+  logger.info('Email sent', { kind: message.kind });
+}
+
+/**
+ * Sends each queued email with SES v2; a notification batch message (functions/domain/notification-email.ts)
+ * becomes one email of what the person's batch holds. A failed send is reported as a batch item failure: SQS
+ * makes that one message visible again after its visibility timeout and moves it to the DLQ after
+ * maxReceiveCount receives.
+ */
+async function recordHandler(record: SQSRecord): Promise<void> {
+  const body: unknown = JSON.parse(record.body);
+  const batch = notificationBatchSchema.safeParse(body);
+  if (batch.success) {
+    await mailer.sendBatch(batch.data.userId);
+    return;
+  }
+  await sendEmail(emailMessageSchema.parse(body));
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -64,6 +65,16 @@ type Log = (line: string) => void;
  */
 const STREAM_POLL_INTERVAL_MS: Partial<Record<FunctionName, number>> = { broadcast: 20 };
 
+/** A random secret kept in the data folder (so links signed with it survive a restart of the stack). */
+function localSecret(settings: LocalSettings, name: string): string {
+  const file = path.join(settings.dataDir, name);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(settings.dataDir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 function functionEnvironment(
   settings: LocalSettings,
   resources: LocalResources,
@@ -80,6 +91,7 @@ function functionEnvironment(
     AWS_ENDPOINT_URL_S3: url(settings, 's3'),
     AWS_ENDPOINT_URL_SESV2: url(settings, 'ses'),
     TABLE_NAME: resources.tableName,
+    ATTACHMENTS_BUCKET: resources.buckets.attachments,
     EMAIL_QUEUE_URL: resources.queues.email.url,
     AI_QUEUE_URL: resources.queues.ai.url,
     ...(settings.ai
@@ -92,6 +104,9 @@ function functionEnvironment(
       : { AI_PROVIDER: 'built-in' }),
     MAIL_FROM: 'TeamFlow <no-reply@teamflow.local>',
     WEB_URL: webUrl,
+    UNSUBSCRIBE_SECRET: localSecret(settings, 'unsubscribe-secret'),
+    // A short batching window locally (minutes in the cloud), so a demo or a test sees its email soon.
+    NOTIFICATION_EMAIL_WINDOW_SECONDS: process.env.TEAMFLOW_NOTIFICATION_EMAIL_WINDOW_SECONDS ?? '3',
     WS_MANAGEMENT_ENDPOINT: `${url(settings, 'websocket')}/${settings.stage}`,
     JWT_ISSUER: issuer,
     JWT_AUDIENCE: resources.userPoolClientId,

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -15,12 +15,14 @@ import {
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
@@ -29,7 +31,7 @@ import {
   websocketRoutes,
   websocketRouteSelectionExpression,
 } from '../../shared/routes.ts';
-import { APP_NAME, tableName, type QueueName } from '../definitions.ts';
+import { APP_NAME, bucketName, tableName, type QueueName } from '../definitions.ts';
 import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
 import { DEFAULT_AI_SETTINGS } from '../stage-config.ts';
 import { logRetention, TeamFlowFunction, type FunctionSettings } from './function.ts';
@@ -75,12 +77,33 @@ export class ApiStack extends Stack {
     const { settings, table, emailQueue, aiQueue } = props;
     const { config } = settings;
     const ai = config.ai ?? DEFAULT_AI_SETTINGS;
+    // The Data stack's bucket, by its name (infra/definitions.ts): no cross-stack reference needed.
+    const attachmentsBucket = bucketName(config.stage, 'attachments', config.account ?? Aws.ACCOUNT_ID);
 
     // Every function gets the same names and URLs (as the local runtime gives them): they are not secrets, and a
     // function that starts reading one more of them then needs no infrastructure change. What a function may
     // *do* is decided by the grants below, one by one.
+    // Notification email (issue 13): the unsubscribe links' signing secret, and a configuration set whose bounce
+    // and complaint events go to the ses-events function (below), which stops mailing those addresses.
+    const unsubscribeSecret = new Secret(this, 'UnsubscribeSecret', {
+      description: 'TeamFlow: signs one-click unsubscribe links (HMAC-SHA256)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(unsubscribeSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating it would invalidate the unsubscribe links in emails already sent; it only signs those links.',
+    });
+    const mailConfigurationSet = new ConfigurationSet(this, 'MailConfigurationSet', {
+      configurationSetName: `${APP_NAME}-${config.stage}`,
+    });
+    mailConfigurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
     const environment = {
       TABLE_NAME: tableName(config.stage),
+      ATTACHMENTS_BUCKET: attachmentsBucket,
       EMAIL_QUEUE_URL: emailQueue.queueUrl,
       AI_QUEUE_URL: aiQueue.queueUrl,
       AI_PROVIDER: ai.provider,
@@ -89,6 +112,9 @@ export class ApiStack extends Stack {
       AI_MONTHLY_TOKENS: String(ai.monthlyTokens),
       MAIL_FROM: config.mailFrom,
       WEB_URL: config.webUrl,
+      // Signs one-click unsubscribe links (a generated secret; its value reaches only the functions' environment).
+      UNSUBSCRIBE_SECRET: unsubscribeSecret.secretValue.unsafeUnwrap(),
+      SES_CONFIGURATION_SET: mailConfigurationSet.configurationSetName,
       JWT_ISSUER: props.jwtIssuer,
       JWT_AUDIENCE: props.jwtAudience,
     };
@@ -274,6 +300,12 @@ export class ApiStack extends Stack {
     // Claims and finishes jobs, reads the task's subtasks, gives quota back and counts tokens.
     grantTable(table, fn('ai-worker'), 'read-write');
     grantTable(table, fn('export'), 'read');
+    grantTable(table, fn('notifications'), 'read-write');
+    // Reads the task, project, members and names; writes notifications (conditional puts).
+    grantTable(table, fn('notify'), 'read-write');
+    // Notification email batches and their "sent" markers; ses-events writes suppressed addresses.
+    grantTable(table, fn('email-worker'), 'read-write');
+    grantTable(table, fn('ses-events'), 'write');
     grantTable(table, fn('ws-connect'), 'write');
     grantTable(table, fn('ws-disconnect'), 'write');
     // Subscriptions and presence (reads the connection, the project and the membership; writes subscriptions).
@@ -284,6 +316,8 @@ export class ApiStack extends Stack {
     grantTable(table, fn('cleanup'), 'read-write');
     // Due-date digests (reads due tasks, claims a reminder marker) and housekeeping (purges expired deleted tasks).
     grantTable(table, fn('daily'), 'read-write');
+    grantTable(table, fn('attachments'), 'read-write');
+    this.grantAttachments(config, fn('attachments'), fn('cleanup'));
 
     // Table stream → every function with a `stream` source in infra/functions.ts (enqueue → email queue, cleanup),
     // each through a mapping of its own with its own checkpoint. A mapping's filter passes only the records its
@@ -310,6 +344,9 @@ export class ApiStack extends Stack {
     emailQueue.grantSendMessages(fn('enqueue'));
     emailQueue.grantSendMessages(fn('workspaces'));
     emailQueue.grantSendMessages(fn('daily'));
+    // Notifications: notify queues a person's email batch; the email worker re-queues one that grew meanwhile.
+    emailQueue.grantSendMessages(fn('notify'));
+    emailQueue.grantSendMessages(fn('email-worker'));
 
     aiQueue.grantSendMessages(fn('ai'));
 
@@ -326,6 +363,15 @@ export class ApiStack extends Stack {
           reportBatchItemFailures: source.reportBatchItemFailures,
         }),
       );
+    }
+    // Events → every function with an `event` source in infra/functions.ts (SES bounces and complaints).
+    for (const [name, definition] of Object.entries(functions) as Array<[FunctionName, FunctionDefinition]>) {
+      if (!definition.event) continue;
+      new Rule(this, `${name}-events`, {
+        description: definition.event.description,
+        eventPattern: { source: definition.event.source, detailType: definition.event.detailType },
+        targets: [new LambdaFunction(fn(name))],
+      });
     }
     const worker = fn('email-worker');
     worker.addToRolePolicy(
@@ -400,5 +446,36 @@ export class ApiStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/api` });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketStage.url });
+  }
+
+  /**
+   * The attachments bucket, least privilege, on the attachments' prefix only (functions/domain/attachments.ts,
+   * objectKeyOf): the attachments function signs uploads (PutObject, with the upload's tag: PutObjectTagging)
+   * and downloads (GetObject, which also covers HeadObject), and untags a confirmed upload; the clean-up
+   * deletes the file of every attachment item that goes. Nobody may list the bucket or delete otherwise.
+   */
+  private grantAttachments(
+    config: FunctionSettings['config'],
+    attachments: TeamFlowFunction,
+    cleanup: TeamFlowFunction,
+  ): void {
+    const { stage, account } = config;
+    const objects = `arn:${this.partition}:s3:::${bucketName(stage, 'attachments', account ?? Aws.ACCOUNT_ID)}/tasks/*`;
+    const shown = `arn:${this.partition}:s3:::${bucketName(stage, 'attachments', account ?? '<AWS::AccountId>')}/tasks/*`;
+    const grants: Array<[TeamFlowFunction, string[], string]> = [
+      [
+        attachments,
+        ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'],
+        'signs uploads and downloads of',
+      ],
+      [cleanup, ['s3:DeleteObject'], 'deletes the files of removed attachment items among'],
+    ];
+    for (const [fn, actions, what] of grants) {
+      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [objects] }));
+      Validations.of(fn.executionRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${shown}]`,
+        reason: `${fn.node.id} ${what} attachment files, whose keys exist only at run time; the grant is limited to the attachments bucket's tasks/ prefix and these actions.`,
+      });
+    }
   }
 }

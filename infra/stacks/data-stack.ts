@@ -20,6 +20,8 @@ import type { Construct } from 'constructs';
 import {
   bucketName,
   buckets,
+  PENDING_UPLOAD_TAG,
+  UNCONFIRMED_UPLOAD_DAYS,
   queueName,
   queues,
   streamFailureQueueName,
@@ -129,6 +131,17 @@ export class DataStack extends Stack {
           exposedHeaders: ['ETag'],
           maxAge: attachments.corsMaxAgeSeconds,
         },
+      ],
+      lifecycleRules: [
+        // Uploads never confirmed: their items expire (TTL) and their files go from the stream; this catches
+        // whatever escapes that (a stream record given up on), as the upload's tag is only removed on confirm.
+        {
+          id: 'expire-unconfirmed-uploads',
+          tagFilters: { [PENDING_UPLOAD_TAG.key]: PENDING_UPLOAD_TAG.value },
+          expiration: Duration.days(UNCONFIRMED_UPLOAD_DAYS),
+        },
+        // Presigned uploads are single PUTs; any multipart upload left open is not ours to keep.
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy,
       // A stage that does not keep data must also be deletable when the bucket still has objects in it.

@@ -48,6 +48,9 @@ export const ALARM_THRESHOLDS = {
   iteratorAgeMs: 5 * 60 * 1000,
   /** Live-board frames that could not be posted in 5 minutes (after retries). */
   liveFramesFailed: 50,
+  /** SES reputation rates (fractions): alarms well under the 5% / 0.1% at which SES reviews an account. */
+  sesBounceRate: 0.02,
+  sesComplaintRate: 0.0005,
 } as const;
 
 /**
@@ -238,6 +241,23 @@ export class OpsStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
+
+    // Notification email (issue 13): SES pauses an account whose bounce or complaint rate stays high, so an alarm
+    // well before its review thresholds (5% bounces, 0.1% complaints); bounced and complaining addresses are
+    // already mailed no more (functions/workers/ses-events.ts).
+    for (const [id, metricName, threshold] of [
+      ['SesBounceRate', 'Reputation.BounceRate', ALARM_THRESHOLDS.sesBounceRate],
+      ['SesComplaintRate', 'Reputation.ComplaintRate', ALARM_THRESHOLDS.sesComplaintRate],
+    ] as const) {
+      alarm(id, {
+        alarmName: `${prefix}-${metricName.toLowerCase().replace('reputation.', 'ses-')}`,
+        alarmDescription: `The account's SES ${metricName} is over ${threshold * 100}%.`,
+        metric: new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: FIVE_MINUTES }),
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
 
     const wide = (title: string, left: IMetric[], right?: IMetric[]) =>
       new GraphWidget({ title, left, ...(right ? { right } : {}), width: 12, height: 6 });

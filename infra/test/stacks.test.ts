@@ -293,7 +293,11 @@ describe('Api stack', () => {
   /** The functions an event source mapping invokes: every one with a `stream` or a `queue` source. */
   const streamFns = (Object.keys(functions) as FunctionName[]).filter((name) => 'stream' in functions[name]);
   const eventFns = (Object.keys(functions) as FunctionName[]).filter(
-    (name) => 'stream' in functions[name] || 'queue' in functions[name] || 'schedule' in functions[name],
+    (name) =>
+      'stream' in functions[name] ||
+      'queue' in functions[name] ||
+      'schedule' in functions[name] ||
+      'event' in functions[name],
   );
 
   test('one function per distinct route function, plus the stream, queue and scheduled functions', () => {
@@ -475,7 +479,7 @@ describe('Api stack', () => {
     },
   );
 
-  test('the cleanup mapping passes only removed projects, workspaces and labels', () => {
+  test('the cleanup mapping passes only removed projects, workspaces, labels and attachments', () => {
     const [, mapping] = only(dev.api, 'AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionLogicalId(dev.api, 'cleanup', 'dev') },
     });
@@ -483,7 +487,10 @@ describe('Api stack', () => {
       mapping.Properties.FilterCriteria as { Filters: Array<{ Pattern: string }> }
     ).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
     expect(patterns).toEqual([
-      { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: ['PROJECT', 'WORKSPACE', 'LABEL'] } } } },
+      {
+        eventName: ['REMOVE'],
+        dynamodb: { OldImage: { type: { S: ['PROJECT', 'WORKSPACE', 'LABEL', 'ATTACHMENT'] } } },
+      },
     ]);
   });
 
@@ -563,7 +570,9 @@ describe('Api stack', () => {
     expect(readsTable(actionsOf('cleanup')) && writesTable(actionsOf('cleanup'))).toBe(true);
     expect(readsTable(actionsOf('ws-message')) && writesTable(actionsOf('ws-message'))).toBe(true);
     expect(readsTable(actionsOf('broadcast')) && writesTable(actionsOf('broadcast'))).toBe(true);
-    for (const name of ['not-found', 'enqueue', 'email-worker'] as const) {
+    // The email worker reads and writes notification email batches (issue 13).
+    expect(readsTable(actionsOf('email-worker')) && writesTable(actionsOf('email-worker'))).toBe(true);
+    for (const name of ['not-found', 'enqueue'] as const) {
       expect(
         actionsOf(name).filter(
           (a) => a.startsWith('dynamodb:') && !/Stream|GetRecords|GetShardIterator/.test(a),
@@ -582,6 +591,7 @@ describe('Api stack', () => {
         'email-worker',
       ] as const
     ).filter((name) => actionsOf(name).includes('sqs:SendMessage'));
-    expect(sends).toEqual(['enqueue']);
+    // The email worker queues a notification batch again when it grew while being sent.
+    expect(sends).toEqual(['enqueue', 'email-worker']);
   });
 });

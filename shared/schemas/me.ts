@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { NOTIFICATION_KINDS, type NotificationKind } from './notifications.ts';
 
 /** IANA time zone names the runtime knows (e.g. "Europe/Berlin"). */
 export const timeZoneSchema = z
@@ -25,7 +26,27 @@ export const emailPrefsSchema = z.strictObject({
 
 export type EmailPrefs = z.infer<typeof emailPrefsSchema>;
 
-export const notificationPrefsSchema = z.strictObject({ email: emailPrefsSchema });
+/**
+ * Where each kind of notification goes: `inApp` (the bell only), `email` (the bell, and an email within a few
+ * minutes, several events to one person in one email), `off` (nowhere). Unset: `email` for `assigned` and
+ * `mentioned` when their `email` switch is on, else `inApp`.
+ */
+export const NOTIFICATION_CHANNELS = ['inApp', 'email', 'off'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+const channelSchema = z.enum(NOTIFICATION_CHANNELS);
+export const channelsSchema = z.strictObject(
+  Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [kind, channelSchema.optional()])) as Record<
+    NotificationKind,
+    z.ZodOptional<typeof channelSchema>
+  >,
+);
+
+export const notificationPrefsSchema = z.strictObject({
+  email: emailPrefsSchema,
+  channels: channelsSchema.optional(),
+  /** Projects whose notifications are not emailed (`{ projectId: true }`); the bell still shows them. */
+  mutedProjects: z.record(z.string(), z.literal(true)).optional(),
+});
 
 export type NotificationPrefs = z.infer<typeof notificationPrefsSchema>;
 
@@ -42,7 +63,18 @@ export const patchMeSchema = z
       .max(2048)
       .nullable(),
     timezone: timeZoneSchema,
-    notificationPrefs: z.strictObject({ email: emailPrefsSchema.partial() }),
+    notificationPrefs: z
+      .strictObject({
+        email: emailPrefsSchema.partial(),
+        channels: channelsSchema,
+        /** `{ projectId: true }` mutes a project's emails, `false` unmutes. */
+        mutedProjects: z
+          .record(z.string().min(1).max(80), z.boolean())
+          .refine((m) => Object.keys(m).length <= 50, {
+            message: 'at most 50 projects at once',
+          }),
+      })
+      .partial(),
   })
   .partial()
   .refine((body) => Object.keys(body).length > 0, { message: 'name at least one field to change' });

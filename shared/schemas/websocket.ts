@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { inWorkspaceIdSchema, type ChangeEvent } from './tasks.ts';
 import type { JobUpdatedEvent } from './ai.ts';
+import type { NotificationEvent } from './notifications.ts';
 
 /**
  * The live board's frames (../shared/API.md, "WebSocket"; our additions are in docs/api-notes.md, "Live board").
@@ -77,7 +78,8 @@ export type ServerFrame =
   | LiveChangeEvent
   | PresenceEvent
   /** To the requester's own connections (subscribed to a board or not) when their AI job changes. */
-  | JobUpdatedEvent;
+  | JobUpdatedEvent
+  | NotificationEvent;
 
 /**
  * API Gateway refuses frames over 32 KB (128 KB for a whole message); our frames are kept under this many bytes

@@ -1,0 +1,65 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
+import { config } from '#functions/lib/config';
+import { ddb } from '#functions/lib/dynamodb';
+import { logger, metrics, publishMetrics } from '#functions/lib/observability';
+import { bySource, candidatesOf, Notifier, type NotifyItems } from '#functions/domain/notifications';
+import { enqueueNotificationBatch } from '#functions/lib/email-queue';
+import { scheduleEmail } from '#functions/domain/notification-email';
+import { toActivity } from '#functions/store/activity';
+import { DynamoMailerRepository } from '#functions/store/mailer-repository';
+import { toJob } from '#functions/store/ai-job-repository';
+import { ItemType } from '#functions/store/keys';
+import { DynamoNotificationRepository } from '#functions/store/notification-repository';
+
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+const notifier = new Notifier(new DynamoNotificationRepository(ddb, config.tableName));
+const mailing = {
+  repository: new DynamoMailerRepository(ddb, config.tableName),
+  queueBatch: enqueueNotificationBatch,
+};
+const ITEMS: NotifyItems = {
+  isActivity: (item) => item.type === ItemType.Activity,
+  isJob: (item) => item.type === ItemType.Job,
+  toActivity,
+  toJob,
+};
+
+const imageOf = (image: object | undefined) =>
+  image ? unmarshall(image as Record<string, AttributeValue>) : undefined;
+
+/**
+ * Table changes → in-app notifications (functions/domain/notifications.ts), and those the recipient wants by
+ * email into their pending email batch (functions/domain/notification-email.ts). The mapping's filter
+ * (infra/functions.ts) passes task and comment activities and AI job changes. A record that fails (a read or a
+ * write) is reported alone and retried; a retry writes nothing twice (each notification's put is conditional on
+ * its id, derived from the change).
+ */
+async function recordHandler(record: DynamoDBRecord): Promise<void> {
+  if (!record.eventName) return;
+  const candidates = candidatesOf(
+    {
+      eventName: record.eventName,
+      newItem: imageOf(record.dynamodb?.NewImage),
+      oldItem: imageOf(record.dynamodb?.OldImage),
+    },
+    ITEMS,
+  );
+  for (const group of bySource(candidates)) {
+    const delivered = await notifier.deliver(group);
+    const fresh = delivered.filter((d) => d.fresh).length;
+    if (fresh > 0) metrics.addMetric('NotificationsCreated', MetricUnit.Count, fresh);
+    // Email: into each recipient's batch (idempotent, so a retried record schedules again safely).
+    for (const { record, prefs } of delivered) await scheduleEmail(mailing, [record], prefs);
+  }
+}
+
+export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(publishMetrics())
+  .handler(async (event, context) => processPartialResponse(event, recordHandler, processor, { context }));

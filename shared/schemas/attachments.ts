@@ -1,0 +1,97 @@
+import * as z from 'zod';
+
+/** Limits of ../shared/API.md ("Attachments"): 10 MB a file, 50 MB a task (bytes of its ready attachments). */
+export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+export const TASK_ATTACHMENTS_MAX_BYTES = 50 * 1024 * 1024;
+export const FILE_NAME_MAX = 200;
+
+/** The content types an attachment may have (images, pdf, text, csv, markdown, Word, Excel). */
+export const ATTACHMENT_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'text/markdown',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+] as const;
+export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+
+export const isImageType = (contentType: string): boolean => contentType.startsWith('image/');
+
+/**
+ * The content type a file is uploaded with: the browser's type when it is one of ours, else one from the name's
+ * extension (browsers report no type, or `application/octet-stream`, for .md and often for .csv); null: refused.
+ */
+const BY_EXTENSION: Record<string, AttachmentType> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  md: 'text/markdown',
+  markdown: 'text/markdown',
+  doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xls: 'application/vnd.ms-excel',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+export function attachmentTypeOf(fileName: string, browserType: string): AttachmentType | null {
+  if ((ATTACHMENT_TYPES as readonly string[]).includes(browserType)) return browserType as AttachmentType;
+  const extension = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase();
+  return (extension && BY_EXTENSION[extension]) || null;
+}
+
+/** `POST /api/tasks/{taskId}/attachments`. The size limit answers 413 (checked by the service, not here). */
+export const createAttachmentSchema = z.strictObject({
+  fileName: z
+    .string()
+    .trim()
+    .min(1, 'must not be blank')
+    .max(FILE_NAME_MAX)
+    .refine(
+      (name) => ![...name].some((c) => c < ' ' || c === '\u007f' || c === '/' || c === '\\'),
+      'must not contain slashes or control characters',
+    ),
+  contentType: z.enum(ATTACHMENT_TYPES, { message: 'is not an allowed file type' }),
+  size: z.number().int().positive('must be at least 1 byte'),
+});
+export type CreateAttachmentInput = z.infer<typeof createAttachmentSchema>;
+
+export type AttachmentStatus = 'pending' | 'ready';
+
+export interface Attachment {
+  id: string;
+  taskId: string;
+  projectId: string;
+  workspaceId: string;
+  fileName: string;
+  contentType: AttachmentType;
+  size: number;
+  status: AttachmentStatus;
+  uploadedBy: string;
+  createdAt: string;
+  /** Set when confirmed. */
+  readyAt: string | null;
+}
+
+/** The answer to a create: where to PUT the file, with which headers, until when. */
+export interface AttachmentUpload {
+  id: string;
+  uploadUrl: string;
+  uploadHeaders: Record<string, string>;
+  expiresAt: string;
+}
+
+/** A listed attachment: with a short-lived URL to download it (shown inline for images). */
+export interface AttachmentWithUrl extends Attachment {
+  downloadUrl: string;
+}
