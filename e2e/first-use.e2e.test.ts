@@ -6,7 +6,7 @@
  * Set-up (people, workspaces, projects, tasks, goals, invitations) goes through the API.
  */
 import { randomUUID } from 'node:crypto';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { invitationToken, mailTo } from '../test/support.ts';
 import {
   accountButton,
@@ -14,9 +14,7 @@ import {
   createProject,
   createTaskWith,
   createWorkspace,
-  explainFailure,
   hasNoHorizontalPageScroll,
-  newPage,
   newUiUser,
   screenshot,
   signInThroughUi,
@@ -24,27 +22,12 @@ import {
   stack,
   type UiUser,
   type ViewportName,
+  pageTests,
 } from './support.ts';
 
 const VIEWPORTS: ViewportName[] = ['desktop', 'phone'];
 
-/** Runs a test on a fresh page at `viewport`, with a screenshot and the page's problems when it fails. */
-function inPage(
-  name: string,
-  viewport: ViewportName,
-  fn: (page: Page, context: BrowserContext) => Promise<void>,
-) {
-  it(`${name} (${viewport})`, async () => {
-    const { context, page } = await newPage(viewport);
-    try {
-      await fn(page, context);
-    } catch (error) {
-      await explainFailure(page, `first-use-${viewport}-${name}`, error);
-    } finally {
-      await context.close();
-    }
-  });
-}
+const inPage = pageTests('first-use');
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** The 15th of the current month (YYYY-MM-DD): inside the calendar's month whatever day the test runs. */

@@ -11,7 +11,7 @@ declare global {
 
 /**
  * The e2e project's global setup: ONE local stack with the web app (what `npm start` runs: infra/local/start.ts,
- * Vite on the web port) on free ports with a fresh data folder, and ONE headless Chromium that every test file
+ * the production build of web/ with its service worker on the web port, as people get it) on free ports with a fresh data folder, and ONE headless Chromium that every test file
  * connects to. Its own variables (TEAMFLOW_E2E_*), so it can run in the same jest run as the integration project.
  *
  * It never throws: a missing Chromium or a stack that does not start would otherwise abort every other project
@@ -52,10 +52,7 @@ export default async function globalSetup(): Promise<void> {
   }
 }
 
-/**
- * Opens the app once so Vite has compiled its modules and pre-bundled its dependencies before the first test
- * (a cold dev server can take seconds on the first request, and re-optimizing dependencies reloads the page).
- */
+/** Opens the app once before the first test (the first page of a fresh server and browser is the slowest). */
 async function warmUp(wsEndpoint: string, webUrl: string): Promise<void> {
   const browser = await chromium.connect(wsEndpoint);
   try {

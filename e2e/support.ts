@@ -90,6 +90,24 @@ function watch(page: Page) {
 }
 
 /**
+ * `inPage(name, viewport, fn)` for a test file: an `it` that runs `fn` on a fresh page at `viewport` (its own
+ * context, closed after), with a screenshot named `<prefix>-<viewport>-<name>` and the page's problems when it fails.
+ */
+export function pageTests(prefix: string) {
+  return (name: string, viewport: ViewportName, fn: (page: Page, context: BrowserContext) => Promise<void>) =>
+    it(`${name} (${viewport})`, async () => {
+      const { context, page } = await newPage(viewport);
+      try {
+        await fn(page, context);
+      } catch (error) {
+        await explainFailure(page, `${prefix}-${viewport}-${name}`, error);
+      } finally {
+        await context.close();
+      }
+    });
+}
+
+/**
  * What a failing step leaves behind: a screenshot under test-results/screenshots/ and the page's URL and recent
  * problems, appended to the error's message.
  */

@@ -1,5 +1,7 @@
 /**
- * `npm start`: the whole of TeamFlow on this machine. Prints one line with the URL to open; Ctrl-C stops it all.
+ * `npm start`: the whole of TeamFlow on this machine, the web app as its production build (built when web/
+ * changed, see infra/local/web.ts). `npm run dev` (`--dev`): the same with Vite's dev server and hot reload
+ * instead. Prints one line with the URL to open; Ctrl-C stops it all.
  */
 import { JavaMissingError } from './emulators/dynamodb.ts';
 import { PortInUseError } from './ports.ts';
@@ -8,6 +10,7 @@ import { startLocalStack } from './stack.ts';
 
 // Lambdas run Node 22 in the cloud; here the SDK's notice about Node 20 would only be noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+if (process.argv.includes('--dev')) process.env.TEAMFLOW_WEB_DEV = '1';
 
 async function main() {
   const started = performance.now();

@@ -11,16 +11,26 @@ import {
   useNavigate,
   useParams,
 } from 'react-router';
-import { QueryClient, QueryClientProvider, useMutation, useQueryClient } from '@tanstack/react-query';
+import {
+  onlineManager,
+  QueryClient,
+  QueryClientProvider,
+  useMutation,
+  useQueryClient,
+} from '@tanstack/react-query';
 import type { Workspace } from '../../shared/schemas/workspaces.ts';
 import type { WebConfig } from './config.ts';
 import { api, describeError } from './lib/api.ts';
 import { keys, lastWorkspaceId, rememberWorkspace, useWorkspaces } from './lib/data.ts';
 import { sessionSnapshot, signOut, subscribeSession } from './lib/session.ts';
+import { CACHE_MAX_AGE_MS } from './offline/persist.ts';
+import { SyncHost, SyncIndicator } from './offline/react.tsx';
+import { forgetUser, outbox } from './offline/sync.ts';
 import { ToastProvider, useToasts } from './lib/toasts.tsx';
 import { Modal, Popover, Spinner } from './lib/ui.tsx';
 import { ConfigContext } from './lib/config-context.ts';
 import { LiveProvider } from './live/react.tsx';
+import { NotificationBell } from './pages/notifications.tsx';
 
 // Code-split routes: each page is its own chunk, loaded when first visited.
 const auth = () => import('./pages/auth.tsx');
@@ -40,25 +50,31 @@ const CommandPalette = lazy(() =>
   import('./pages/CommandPalette.tsx').then((m) => ({ default: m.CommandPalette })),
 );
 const MyDayPage = lazy(() => import('./pages/my-day.tsx').then((m) => ({ default: m.MyDayPage })));
+const SettingsPage = lazy(() => import('./pages/settings.tsx').then((m) => ({ default: m.SettingsPage })));
 
-const queryClient = new QueryClient({
+/**
+ * The query cache, kept in IndexedDB per person (web/src/offline/persist.ts; sync.ts clears it when the session
+ * changes hands). Offline (docs/offline.md): what is cached shows and is not re-read (no error over data that is
+ * there); what is not cached fails at once with a message saying so, instead of waiting forever. Mutations other
+ * than task edits and moves (which go through the outbox) need a connection, and say so when there is none.
+ */
+export const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 30_000,
+      gcTime: CACHE_MAX_AGE_MS,
+      networkMode: 'offlineFirst',
+      refetchOnMount: () => onlineManager.isOnline(),
+      // Changes waiting are sent first: a refetch before them would show the server's older copy for a moment
+      // (sync.ts refreshes the views once they are sent).
+      refetchOnReconnect: () => outbox.snapshot().pending === 0,
       // An open edit keeps the version it read: no silent refetch when the window regains focus.
       refetchOnWindowFocus: false,
-      retry: (count, error) => count < 2 && !(error as { status?: number }).status,
+      retry: (count, error) =>
+        onlineManager.isOnline() && count < 2 && !(error as { status?: number }).status,
     },
+    mutations: { networkMode: 'always' },
   },
-});
-
-// The cache holds one person's data: when the session changes hands (signed out here or in another tab, or
-// another person signed in in another tab, which this tab follows), nothing of the previous one stays.
-let cachedFor = sessionSnapshot().user?.id;
-subscribeSession(() => {
-  const now = sessionSnapshot().user?.id;
-  if (cachedFor && now !== cachedFor) queryClient.clear();
-  cachedFor = now;
 });
 
 export const useSession = () => useSyncExternalStore(subscribeSession, sessionSnapshot);
@@ -83,6 +99,7 @@ export function App({ config }: { config: WebConfig }) {
                       <Route path="/w/:workspaceId/members" element={<MembersPage />} />
                       <Route path="/invitations/:token" element={<InvitationPage />} />
                       <Route path="/me" element={<MyDayPage />} />
+                      <Route path="/settings" element={<SettingsPage />} />
                       <Route path="/goals" element={<GoalsPage />} />
                       <Route path="/goals/:goalId" element={<GoalPage />} />
                       <Route path="/p/:projectKey" element={<BoardPage view="board" />} />
@@ -160,8 +177,11 @@ function Layout() {
         >
           <span aria-hidden="true">⌕</span>
         </button>
+        <SyncIndicator />
+        <NotificationBell />
         <AccountMenu />
       </header>
+      <SyncHost />
       {palette && (
         <Suspense fallback={null}>
           <CommandPalette workspace={workspace} onClose={() => setPalette(false)} />
@@ -316,9 +336,20 @@ function AccountMenu() {
           <button
             type="button"
             onClick={async () => {
+              const { pending } = outbox.snapshot();
+              if (
+                pending &&
+                !window.confirm(
+                  `${pending === 1 ? '1 change is' : `${pending} changes are`} not saved yet (waiting for a connection). Signing out deletes ${pending === 1 ? 'it' : 'them'} from this device. Sign out anyway?`,
+                )
+              )
+                return;
               close();
+              const id = user?.id;
               await signOut();
               client.clear();
+              // A shared computer keeps nothing of this person: their saved data and waiting changes go.
+              if (id) await forgetUser(id);
               navigate('/sign-in');
             }}
           >

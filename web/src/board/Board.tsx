@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { useInfiniteQuery, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -25,7 +25,9 @@ import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Task, TaskStatus } from '../../../shared/schemas/tasks.ts';
 import { api, describeError, type Page } from '../lib/api.ts';
 import { keys } from '../lib/data.ts';
+import { TITLE_MAX } from '../lib/limits.ts';
 import { useToasts } from '../lib/toasts.tsx';
+import { LimitNote } from '../lib/ui.tsx';
 import {
   COLUMNS,
   columnDroppableId,
@@ -43,8 +45,9 @@ import {
 } from './board-logic.ts';
 import { Card, type CardLookups } from './Card.tsx';
 import { useOptimisticTaskMove } from './optimistic.ts';
+import { saveTaskMove } from '../offline/sync.ts';
 import { acrossColumns } from './keyboard.ts';
-import { cardKeyDown, useTaskSensors } from './dnd.ts';
+import { cardKeyDown, keepFocusOnCard, useTaskSensors } from './dnd.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
 
 const PAGE_SIZE = 100;
@@ -175,11 +178,7 @@ export function Board({
       toKey,
       index,
       scope: keys.column(project.id),
-      save: () =>
-        api<Task>(`/tasks/${task.id}/move`, {
-          method: 'POST',
-          body: { version: task.version, status: place.status, ...neighbours },
-        }),
+      save: () => saveTaskMove(task, { status: place.status, ...neighbours }),
     });
   };
 
@@ -198,7 +197,9 @@ export function Board({
       const center = dragged ? dragged.top + dragged.height / 2 : 0;
       over = { kind: 'card', id: overId, below: center > event.over.rect.top + event.over.rect.height / 2 };
     }
-    void move(task, over);
+    const moved = move(task, over);
+    // Dropped with the keyboard: the focus stays on the card in its new place.
+    if (event.activatorEvent instanceof KeyboardEvent) keepFocusOnCard(task.id, moved);
   };
 
   const titleOf = (id: string | number) => findTask(String(id))?.title ?? 'the task';
@@ -455,6 +456,9 @@ function QuickAdd({
   const [busy, setBusy] = useState(false);
   const client = useQueryClient();
   const toasts = useToasts();
+  const limitId = useId();
+  // Over the API's limit the title is kept whole (a paste is not cut) and not sent; LimitNote says by how much.
+  const tooLong = title.length > TITLE_MAX;
   useEffect(() => {
     const onOpen = (event: Event) => {
       if ((event as CustomEvent<string>).detail === status) setOpen(true);
@@ -465,7 +469,7 @@ function QuickAdd({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const text = title.trim();
-    if (!text || busy) return;
+    if (!text || busy || tooLong) return;
     setBusy(true);
     try {
       const task = await api<Task>(`/projects/${project.id}/tasks`, {
@@ -495,7 +499,8 @@ function QuickAdd({
       <input
         aria-label="Task title"
         placeholder="What needs doing?"
-        maxLength={200}
+        aria-invalid={tooLong || undefined}
+        aria-describedby={limitId}
         value={title}
         autoFocus
         onChange={(e) => setTitle(e.target.value)}
@@ -506,9 +511,10 @@ function QuickAdd({
           if (!title.trim()) setOpen(false);
         }}
       />
-      <button type="submit" className="small primary" disabled={busy || !title.trim()}>
+      <button type="submit" className="small primary" disabled={busy || !title.trim() || tooLong}>
         Add
       </button>
+      <LimitNote id={limitId} length={title.length} max={TITLE_MAX} noun="Title" />
     </form>
   );
 }

@@ -1,8 +1,9 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, NavLink, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Sprint } from '../../../shared/schemas/sprints.ts';
 import { api, type Page } from '../lib/api.ts';
+import { useNarrow } from '../lib/use-narrow.ts';
 import {
   keys,
   rememberWorkspace,
@@ -32,15 +33,6 @@ const CalendarView = lazy(() => import('./CalendarView.tsx').then((m) => ({ defa
 const LabelsDialog = lazy(() => import('./LabelsDialog.tsx').then((m) => ({ default: m.LabelsDialog })));
 
 export type View = 'board' | 'list' | 'calendar' | 'sprints';
-
-/** Below this width the filter selects move into a sheet behind one "Filters" button. */
-const NARROW = '(max-width: 639.98px)';
-const subscribeNarrow = (onChange: () => void) => {
-  const query = window.matchMedia(NARROW);
-  query.addEventListener('change', onChange);
-  return () => query.removeEventListener('change', onChange);
-};
-const useNarrow = () => useSyncExternalStore(subscribeNarrow, () => window.matchMedia(NARROW).matches);
 
 export function BoardPage({ view }: { view: View }) {
   const { projectKey = '', taskKey } = useParams();

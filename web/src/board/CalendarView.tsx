@@ -1,4 +1,4 @@
-import { useMemo, useState, useSyncExternalStore } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
@@ -21,10 +21,11 @@ import { Spinner } from '../lib/ui.tsx';
 import { applyTaskToBoard } from './Board.tsx';
 import { isOverdue } from './board-logic.ts';
 import type { CardLookups } from './Card.tsx';
-import { reportDropFailure } from './optimistic.ts';
+import { queueTaskChanges } from '../offline/sync.ts';
 import { apiQuery, matches, type BoardFilters } from './filters.ts';
 import { jumpToDroppable, nextCalendarTask, type CardSpot, type Direction } from './keyboard.ts';
 import { cardKeyDown, useTaskSensors } from './dnd.ts';
+import { useNarrow } from '../lib/use-narrow.ts';
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -73,18 +74,6 @@ export const weekdayNames = (): string[] =>
   Array.from({ length: 7 }, (_, i) =>
     new Date(Date.UTC(2024, 0, 1 + i)).toLocaleDateString(undefined, { weekday: 'short', timeZone: 'UTC' }),
   );
-
-/**
- * Below this width seven day columns leave a few letters of each title: the month becomes an agenda, the days
- * that have tasks one under the other with their date written out (the same breakpoint as the board's filters).
- */
-const NARROW = '(max-width: 639.98px)';
-const subscribeNarrow = (onChange: () => void) => {
-  const query = window.matchMedia(NARROW);
-  query.addEventListener('change', onChange);
-  return () => query.removeEventListener('change', onChange);
-};
-const useNarrow = () => useSyncExternalStore(subscribeNarrow, () => window.matchMedia(NARROW).matches);
 
 /**
  * The arrow keys in the agenda (one list of days): up and down go through every task in date order, across
@@ -166,22 +155,12 @@ export function CalendarView({
     client.setQueryData<Task[]>(queryKey, (all = []) =>
       all.map((t) => (t.id === taskId ? { ...t, dueDate } : t)),
     );
-    try {
-      const saved = await api<Task>(`/tasks/${taskId}`, {
-        method: 'PATCH',
-        body: { version: task.version, dueDate },
-      });
-      client.setQueryData(keys.task(saved.id), saved);
-      applyTaskToBoard(client, saved);
-      client.setQueryData<Task[]>(queryKey, (all = []) => all.map((t) => (t.id === taskId ? saved : t)));
-      toasts.show(`${saved.key} is now due ${dueDate}`);
-    } catch (error) {
-      client.setQueryData<Task[]>(queryKey, (all = []) => all.map((t) => (t.id === taskId ? task : t)));
-      reportDropFailure(client, toasts, task.key, error, ['calendar', project.id], {
-        action: 'rescheduled',
-        view: 'calendar',
-      });
-    }
+    const moved = { ...task, dueDate };
+    client.setQueryData(keys.task(task.id), (open: Task | undefined) => open && { ...open, dueDate });
+    applyTaskToBoard(client, moved);
+    // Through the outbox (online or offline): its answer lands here and on the board; a refusal puts it back.
+    await queueTaskChanges(task, { dueDate });
+    toasts.show(`${task.key} is now due ${dueDate}`);
   };
 
   const [active, setActive] = useState<Task | null>(null);

@@ -20,10 +20,10 @@ import type { Task } from '../../../shared/schemas/tasks.ts';
 import { api, describeError, type Page } from '../lib/api.ts';
 import { useToasts } from '../lib/toasts.tsx';
 import { FormDialog, Spinner } from '../lib/ui.tsx';
-import { applyTaskToBoard } from './Board.tsx';
 import { flatten } from './board-logic.ts';
 import { Card, type CardLookups } from './Card.tsx';
 import { useOptimisticTaskMove } from './optimistic.ts';
+import { saveTaskChanges } from '../offline/sync.ts';
 import { jumpToDroppable } from './keyboard.ts';
 import { cardKeyDown, useTaskSensors } from './dnd.ts';
 import {
@@ -172,7 +172,6 @@ function SprintPlan({
   lookups: CardLookups;
   canEdit: boolean;
 }) {
-  const client = useQueryClient();
   const moveTask = useOptimisticTaskMove();
   const plannable = canPlan(sprint);
   const backlog = usePlanList(project, null);
@@ -196,17 +195,8 @@ function SprintPlan({
       toKey,
       index: 0,
       scope: ['plan', project.id],
-      view: 'sprint plan',
-      save: () =>
-        api<Task>(`/tasks/${task.id}`, {
-          method: 'PATCH',
-          body: { version: task.version, sprintId: change.sprintId },
-        }),
-      onSaved: (saved) => {
-        applyTaskToBoard(client, saved);
-        for (const id of [task.sprintId, change.sprintId])
-          if (id) void client.invalidateQueries({ queryKey: ['burndown', id] });
-      },
+      // The outbox puts the answer in every view and refreshes the burndowns.
+      save: () => saveTaskChanges(task, { sprintId: change.sprintId }),
     });
   };
 

@@ -55,3 +55,29 @@ export function cardKeyDown(options: {
     (options.dragKeyDown as KeyboardEventHandler<HTMLElement> | undefined)?.(event);
   };
 }
+
+/**
+ * After a keyboard drop: the moved card is drawn anew in its new place (another column's list), so the focus,
+ * left on its old element, would fall to the page. This puts it back on the card wherever it now is, until the
+ * move has settled (the server's answer may redraw it once more); a focus the person has moved elsewhere is left
+ * alone. The drop's announcement (dnd-kit's live region) is not touched.
+ */
+export function keepFocusOnCard(id: string, settled: Promise<unknown>, timeoutMs = 5000): void {
+  let done = false;
+  void settled.finally(() => {
+    done = true;
+  });
+  const started = performance.now();
+  const step = () => {
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected;
+    const node = document.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(id)}"]`);
+    if (lost && node) {
+      node.focus({ preventScroll: true });
+      node.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+    }
+    if ((done && node && document.activeElement === node) || performance.now() - started > timeoutMs) return;
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+}

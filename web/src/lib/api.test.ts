@@ -34,6 +34,25 @@ describe('the API client', () => {
     expect(describeError(error)).toBe('title: must not be blank; key: must be 2-10 upper-case letters A-Z');
   });
 
+  it("says the server's own reason for a 403 when it has one, else what the role means", () => {
+    const forbidden = (message: string) =>
+      toApiError(403, { error: { code: 'FORBIDDEN', message, requestId: 'r' } });
+    expect(describeError(forbidden('Only its author can edit a comment'))).toBe(
+      'Only its author can edit a comment.',
+    );
+    expect(describeError(forbidden('Your role does not allow this'))).toBe(
+      'Your role in this workspace does not allow that. Ask an admin.',
+    );
+  });
+
+  it('says when to try again after a 429, from its Retry-After', () => {
+    const limited = (retryAfter?: number) =>
+      toApiError(429, { error: { code: 'RATE_LIMITED', message: 'slow down', requestId: 'r' } }, retryAfter);
+    expect(describeError(limited(37_000))).toBe('Too many requests: try again in 37 seconds.');
+    expect(describeError(limited(400))).toBe('Too many requests: try again in 1 second.');
+    expect(describeError(limited())).toBe('Too many requests: wait a moment and try again.');
+  });
+
   it('leaves empty query values out and encodes the rest', () => {
     expect(withQuery('/x', { a: 'b c', n: 0, empty: '', none: undefined, nil: null, t: true })).toBe(
       '/x?a=b+c&n=0&t=true',

@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly details: ErrorDetail[] = [],
     readonly current?: unknown,
     readonly requestId?: string,
+    /** A 429's or 503's Retry-After, in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -32,6 +34,8 @@ export interface RequestOptions {
   body?: unknown;
   query?: Query;
   signal?: AbortSignal;
+  /** Sent as `Idempotency-Key`: a retry with the same key and body is applied once (docs/api-notes.md). */
+  idempotencyKey?: string;
 }
 
 export function withQuery(path: string, query?: Query): string {
@@ -44,8 +48,17 @@ export function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path;
 }
 
+/** A Retry-After header (seconds or an HTTP date) in milliseconds from `now`. */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 /** Turns a failed response's body into an ApiError (any body: the contract's shape, or none). */
-export function toApiError(status: number, body: unknown): ApiError {
+export function toApiError(status: number, body: unknown, retryAfter?: number): ApiError {
   const error = (body as Partial<ErrorBody> | null)?.error;
   if (error && typeof error.code === 'string') {
     return new ApiError(
@@ -55,9 +68,30 @@ export function toApiError(status: number, body: unknown): ApiError {
       error.details ?? [],
       (body as ErrorBody).current,
       error.requestId,
+      retryAfter,
     );
   }
-  return new ApiError(status, 'INTERNAL_ERROR', `The server answered ${status}`);
+  return new ApiError(
+    status,
+    'INTERNAL_ERROR',
+    `The server answered ${status}`,
+    [],
+    undefined,
+    undefined,
+    retryAfter,
+  );
+}
+
+/**
+ * The message of a request that could not reach the API. Offline, a read failed because nothing of it was saved
+ * on this device (docs/offline.md), and a change other than a task edit or move (those wait in the outbox) needs
+ * a connection.
+ */
+export function networkErrorMessage(online: boolean, method: RequestOptions['method'] = 'GET'): string {
+  if (online) return 'Cannot reach TeamFlow. Check your connection and try again.';
+  return method === 'GET'
+    ? 'You are offline, and this was not opened on this device before. It opens once you are back online.'
+    : 'You are offline: this needs a connection. Try again once you are back online.';
 }
 
 /** Calls the API with the session's bearer token; retries once after renewing the token on a 401. */
@@ -66,6 +100,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
     try {
       const sent = Date.now();
       const response = await fetch(apiUrl + withQuery(path, options.query), {
@@ -79,7 +114,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
       return response;
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
-      throw new ApiError(0, 'NETWORK_ERROR', 'Cannot reach TeamFlow. Check your connection and try again.');
+      throw new ApiError(0, 'NETWORK_ERROR', networkErrorMessage(navigator.onLine, options.method));
     }
   };
   let response = await send(await idToken());
@@ -89,9 +124,18 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   }
   if (response.status === 204) return undefined as T;
   const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) throw toApiError(response.status, body);
+  if (!response.ok)
+    throw toApiError(response.status, body, retryAfterMs(response.headers.get('retry-after')));
   return body as T;
 }
+
+/** The API's FORBIDDEN message when it has no more specific reason (functions/lib/errors.ts). */
+const GENERIC_FORBIDDEN = 'Your role does not allow this';
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+const seconds = (ms: number) => {
+  const n = Math.max(1, Math.ceil(ms / 1000));
+  return `${n} ${n === 1 ? 'second' : 'seconds'}`;
+};
 
 /** A message for a person: what went wrong and, where it helps, what to do. */
 export function describeError(error: unknown): string {
@@ -102,13 +146,18 @@ export function describeError(error: unknown): string {
           ? error.details.map((d) => `${d.field}: ${d.message}`).join('; ')
           : error.message;
       case 'FORBIDDEN':
-        return 'Your role in this workspace does not allow that. Ask an admin.';
+        // The server's own reason when it gives one ("Only its author can edit a comment"), else the role's.
+        return error.message && error.message !== GENERIC_FORBIDDEN
+          ? sentence(error.message)
+          : 'Your role in this workspace does not allow that. Ask an admin.';
       case 'NOT_FOUND':
         return 'Not found: it may have been deleted, or you are not a member of its workspace.';
       case 'VERSION_CONFLICT':
         return 'Someone changed this meanwhile. Reload to see their change.';
       case 'RATE_LIMITED':
-        return 'Too many requests: wait a moment and try again.';
+        return error.retryAfterMs === undefined
+          ? 'Too many requests: wait a moment and try again.'
+          : `Too many requests: try again in ${seconds(error.retryAfterMs)}.`;
       case 'UNAUTHORIZED':
         return 'Your session ended: sign in again.';
       default:

@@ -138,6 +138,32 @@ describe('the session across tabs', () => {
     expect(s.sessionSnapshot().user?.id).toBe('bob');
   });
 
+  it('starts offline as the person last signed in here, and renews once the network is back', async () => {
+    local.setItem(KEY, 'token-a');
+    const first = await loadSession();
+    await first.restoreSession(config);
+    expect(first.sessionSnapshot().user?.id).toBe('alice');
+
+    // A reload without a network: the saved data of the same person opens at once (no ID token yet).
+    offline = true;
+    const s = await loadSession();
+    await s.restoreSession(config);
+    await settle();
+    expect(s.sessionSnapshot().user?.id).toBe('alice');
+    expect(await s.idToken()).toBeNull();
+    offline = false;
+    expect(typeof (await s.idToken())).toBe('string');
+    expect(s.sessionSnapshot().tokens).not.toBeNull();
+
+    // Cognito refusing the token ends it, and forgets who it was for.
+    delete known['token-a'];
+    const later = await loadSession();
+    await later.restoreSession(config);
+    await settle();
+    expect(later.sessionSnapshot().user).toBeNull();
+    expect(local.getItem('teamflow.user')).toBeNull();
+  });
+
   it('keeps the stored token when a renewal fails for want of a network, drops it when Cognito refuses it', async () => {
     local.setItem(KEY, 'token-a');
     offline = true;

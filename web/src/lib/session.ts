@@ -25,8 +25,13 @@ import type { WebConfig } from '../config.ts';
  *   Markdown without raw HTML). An HttpOnly cookie set by an auth endpoint of our own is the upgrade path.
  * - Tabs follow each other: signing out in one signs out all; signing in (as anyone) in one brings the others
  *   onto that session, so two tabs never act as two different people.
+ * - Who is signed in (id, email, name: no secret) is kept next to the refresh token, so a start without a
+ *   network (offline, docs/offline.md) opens that person's saved data at once; the ID token is renewed as soon
+ *   as Cognito answers, and a refused refresh token ends the session as before. Signing out deletes this
+ *   person's saved data and waiting changes (web/src/offline/sync.ts forgetUser).
  */
 const REFRESH_KEY = 'teamflow.refreshToken';
+const USER_KEY = 'teamflow.user';
 /** Renew the ID token this long before it expires. */
 const RENEW_BEFORE_MS = 60_000;
 
@@ -71,15 +76,15 @@ function setTokens(tokens: Tokens | null) {
   timer = undefined;
   if (!tokens) {
     storage()?.removeItem(REFRESH_KEY);
+    storage()?.removeItem(USER_KEY);
     emit({ tokens: null, user: null });
     return;
   }
   if (tokens.refreshToken) storage()?.setItem(REFRESH_KEY, tokens.refreshToken);
   const claims = claimsOf(tokens.idToken);
-  emit({
-    tokens,
-    user: { id: claims.sub, email: claims.email ?? '', name: claims.name ?? claims.email ?? '' },
-  });
+  const user = { id: claims.sub, email: claims.email ?? '', name: claims.name ?? claims.email ?? '' };
+  storage()?.setItem(USER_KEY, JSON.stringify(user));
+  emit({ tokens, user });
   const left = tokens.expiresAt - Date.now() - RENEW_BEFORE_MS;
   const delay = Number.isFinite(left) ? Math.min(Math.max(5_000, left), 2 ** 31 - 1) : 300_000;
   timer = setTimeout(() => void renew(), delay);
@@ -139,7 +144,24 @@ function onStorage(event: StorageEvent) {
   void renew(stored);
 }
 
-/** At start-up: picks the session up again from the stored refresh token, if there is one. */
+/** The id of the person last signed in here, known before the config loads (to read their saved data early). */
+export const knownUserId = () => (storage()?.getItem(REFRESH_KEY) ? storedUser()?.id : undefined);
+
+/** The person the stored refresh token is for, as last seen signed in (null when unknown). */
+function storedUser(): SessionUser | null {
+  try {
+    const user = JSON.parse(storage()?.getItem(USER_KEY) ?? 'null') as SessionUser | null;
+    return user && typeof user.id === 'string' ? user : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * At start-up: picks the session up again from the stored refresh token, if there is one. When the person is
+ * known from before, the app starts at once as them (their saved data shows while Cognito renews the ID token,
+ * or without a network at all); else this waits for the renewal.
+ */
 export async function restoreSession(c: WebConfig): Promise<void> {
   config = c;
   window.addEventListener('storage', onStorage);
@@ -153,13 +175,19 @@ export async function restoreSession(c: WebConfig): Promise<void> {
   } catch {
     // No sessionStorage (privacy settings): nothing to move.
   }
-  if (storage()?.getItem(REFRESH_KEY)) await renew();
+  if (!storage()?.getItem(REFRESH_KEY)) return;
+  const known = storedUser();
+  if (known) {
+    emit({ tokens: null, user: known });
+    void renew();
+  } else await renew();
 }
 
 /** A valid ID token for the API (renewed first when it is about to expire), or null when signed out. */
 export async function idToken(): Promise<string | null> {
   const tokens = state.tokens;
-  if (!tokens) return null;
+  // Started without a network: the renewal is tried again when a request needs the token.
+  if (!tokens) return state.user ? renew() : null;
   if (tokens.expiresAt - Date.now() > 10_000) return tokens.idToken;
   return renew();
 }

@@ -1,4 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
+import { useTopDialog } from './ui.tsx';
 
 export interface Toast {
   id: number;
@@ -18,7 +20,10 @@ export const useToasts = () => useContext(ToastContext);
 
 let nextId = 1;
 
-/** Toasts: background results in a `role="status"` region, errors in a `role="alert"` one (UI contract). */
+/**
+ * Toasts: background results in a `role="status"` region, errors in a `role="alert"` one (UI contract). While a
+ * modal dialog is open they show inside it: outside, they would sit under its backdrop, inert and unseen.
+ */
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
@@ -56,17 +61,21 @@ export function ToastProvider({ children }: { children: ReactNode }) {
           </button>
         </div>
       ));
+  const dialog = useTopDialog();
+  const regions = (
+    <div className="toasts">
+      <div role="status" aria-live="polite">
+        {render('info')}
+      </div>
+      <div role="alert" aria-live="assertive">
+        {render('error')}
+      </div>
+    </div>
+  );
   return (
     <ToastContext.Provider value={value}>
       {children}
-      <div className="toasts">
-        <div role="status" aria-live="polite">
-          {render('info')}
-        </div>
-        <div role="alert" aria-live="assertive">
-          {render('error')}
-        </div>
-      </div>
+      {dialog ? createPortal(regions, dialog) : regions}
     </ToastContext.Provider>
   );
 }

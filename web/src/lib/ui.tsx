@@ -1,5 +1,38 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import {
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type CSSProperties,
+  type ReactNode,
+} from 'react';
 import { describeError } from './api.ts';
+import { limitMessage } from './limits.ts';
+
+/*
+ * The open modal dialogs, latest last. A modal dialog sits in the top layer and makes the rest of the page inert:
+ * what must stay seen and usable while one is open (the toasts) goes inside the topmost one (`useTopDialog`).
+ */
+let openDialogs: HTMLDialogElement[] = [];
+const dialogListeners = new Set<() => void>();
+const setDialogOpen = (dialog: HTMLDialogElement, open: boolean) => {
+  openDialogs = open ? [...openDialogs, dialog] : openDialogs.filter((d) => d !== dialog);
+  for (const listener of dialogListeners) listener();
+};
+const subscribeDialogs = (listener: () => void) => {
+  dialogListeners.add(listener);
+  return () => dialogListeners.delete(listener);
+};
+
+/** The topmost open modal dialog (null when none is open). */
+export const useTopDialog = (): HTMLDialogElement | null =>
+  useSyncExternalStore(
+    subscribeDialogs,
+    () => openDialogs.at(-1) ?? null,
+    () => null,
+  );
 
 /**
  * A modal dialog on the native `<dialog>` (focus trap, Escape, top layer for free). `label` names it when it
@@ -25,8 +58,13 @@ export function Modal({
   const id = useId();
   useEffect(() => {
     const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    if (!dialog) return;
+    if (!dialog.open) dialog.showModal();
+    setDialogOpen(dialog, true);
+    return () => {
+      setDialogOpen(dialog, false);
+      dialog.close();
+    };
   }, []);
   return (
     <dialog
@@ -50,13 +88,43 @@ export function Modal({
   );
 }
 
-/** A button that opens a small popover list; closes on Escape, on a choice and on a click elsewhere. */
+/**
+ * Where a popover fits on screen (fixed coordinates): under its button, else over it when there is more room
+ * there, right-aligned with it, always inside the viewport (8 px from its edges); it scrolls when taller.
+ */
+export function placePopover(
+  button: { top: number; bottom: number; right: number },
+  size: { width: number; height: number },
+  viewport: { width: number; height: number },
+): CSSProperties {
+  const margin = 8;
+  const gap = 4;
+  const width = Math.min(size.width, viewport.width - 2 * margin);
+  const left = Math.max(margin, Math.min(button.right - width, viewport.width - margin - width));
+  const below = viewport.height - button.bottom - gap - margin;
+  const above = button.top - gap - margin;
+  const style: CSSProperties = { position: 'fixed', left, right: 'auto', width, overflowY: 'auto' };
+  if (size.height <= below || below >= above) {
+    const top = Math.max(margin, button.bottom + gap);
+    return { ...style, top, maxHeight: viewport.height - margin - top };
+  }
+  const height = Math.min(size.height, above);
+  return { ...style, top: Math.max(margin, button.top - gap - height), maxHeight: height };
+}
+
+/**
+ * A button that opens a small popover list; closes on a choice, on a click elsewhere and on Escape (which then
+ * goes no further: inside a dialog it closes the popover, not the dialog, and the focus goes back to the
+ * button). `fitViewport` places it with fixed coordinates, fully on screen: inside a scrolling dialog (the task
+ * panel) an absolutely placed popover would be cut off by the dialog's edges.
+ */
 export function Popover({
   label,
   button,
   children,
   className,
   description,
+  fitViewport,
 }: {
   label: string;
   /** Read after the name (e.g. the current choice), for a button whose visible text is not its name. */
@@ -64,9 +132,13 @@ export function Popover({
   button: ReactNode;
   children: (close: () => void) => ReactNode;
   className?: string;
+  fitViewport?: boolean;
 }) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const popoverRef = useRef<HTMLDivElement>(null);
+  const [place, setPlace] = useState<CSSProperties | null>(null);
   const descriptionId = useId();
   useEffect(() => {
     if (!open) return;
@@ -74,18 +146,51 @@ export function Popover({
       if (!ref.current?.contains(event.target as Node)) setOpen(false);
     };
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') setOpen(false);
+      if (event.key !== 'Escape') return;
+      event.preventDefault();
+      event.stopPropagation();
+      setOpen(false);
+      buttonRef.current?.focus();
     };
     document.addEventListener('pointerdown', onDown);
-    document.addEventListener('keydown', onKey);
+    // Capture: before the dialog (or a field) around it takes the Escape.
+    document.addEventListener('keydown', onKey, true);
     return () => {
       document.removeEventListener('pointerdown', onDown);
-      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('keydown', onKey, true);
     };
   }, [open]);
+  useLayoutEffect(() => {
+    if (!open || !fitViewport) {
+      setPlace(null);
+      return;
+    }
+    const measure = () => {
+      const popover = popoverRef.current;
+      const anchor = buttonRef.current;
+      if (!popover || !anchor) return;
+      // Its natural size: as wide as its content allows (the CSS's min and max width), all of its height.
+      popover.style.width = '';
+      setPlace(
+        placePopover(
+          anchor.getBoundingClientRect(),
+          { width: popover.offsetWidth, height: popover.scrollHeight },
+          { width: window.innerWidth, height: window.innerHeight },
+        ),
+      );
+    };
+    measure();
+    window.addEventListener('resize', measure);
+    window.addEventListener('scroll', measure, true);
+    return () => {
+      window.removeEventListener('resize', measure);
+      window.removeEventListener('scroll', measure, true);
+    };
+  }, [open, fitViewport]);
   return (
     <div className={`popover-anchor ${className ?? ''}`} ref={ref}>
       <button
+        ref={buttonRef}
         type="button"
         aria-label={label}
         aria-expanded={open}
@@ -99,8 +204,48 @@ export function Popover({
           {description}
         </span>
       )}
-      {open && <div className="popover">{children(() => setOpen(false))}</div>}
+      {open && (
+        <div
+          className="popover"
+          ref={popoverRef}
+          style={
+            fitViewport
+              ? (place ?? { position: 'fixed', left: 0, top: 0, right: 'auto', visibility: 'hidden' })
+              : undefined
+          }
+        >
+          {children(() => setOpen(false))}
+        </div>
+      )}
     </div>
+  );
+}
+
+/**
+ * Under a text field with a length limit: a counter near the limit, and over it (the text is kept, not cut) how
+ * much too long it is, as an alert. `id` is for the field's aria-describedby.
+ */
+export function LimitNote({
+  id,
+  length,
+  max,
+  noun,
+}: {
+  id: string;
+  length: number;
+  max: number;
+  noun: string;
+}) {
+  const message = limitMessage(length, max, noun);
+  if (!message) return null;
+  return message.over ? (
+    <p id={id} role="alert" className="field-error">
+      {message.text}
+    </p>
+  ) : (
+    <p id={id} className="field-count muted">
+      {message.text}
+    </p>
   );
 }
 

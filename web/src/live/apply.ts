@@ -117,7 +117,7 @@ export function cachedTasks(client: QueryClient, projectId: string, taskId: stri
 const newestVersion = (tasks: Task[]) => Math.max(0, ...tasks.map((t) => t.version));
 
 /** Puts a task (as the server has it now) into every view of its project, where it belongs by its fields. */
-export function putTask(ctx: ApplyContext, task: Task) {
+export function putTask(ctx: Pick<ApplyContext, 'client' | 'today' | 'refresh'>, task: Task) {
   const { client, today } = ctx;
   const projectId = task.projectId;
   const live = !task.deletedAt;

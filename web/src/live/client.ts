@@ -367,6 +367,11 @@ export class LiveClient {
         for (const listener of this.listeners) listener();
         return;
       }
+      case 'NOTIFICATION': {
+        // One of this person's notifications arrived or was read (maybe in another tab): the bell reads again.
+        void this.options.client.invalidateQueries({ queryKey: ['notifications'] });
+        return;
+      }
       case 'PRESENCE': {
         const project = this.projects.get(frame.projectId);
         if (!project || project.phase === 'refused') return;

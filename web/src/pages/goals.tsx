@@ -22,12 +22,15 @@ export function GoalsPage() {
   const personal = useQuery({
     queryKey: ['goals', 'personal'],
     queryFn: () => api<Page<Goal>>('/goals', { query: { limit: 100 } }).then((p) => p.items),
+    refetchOnMount: 'always',
   });
   const shared = useQuery({
     queryKey: ['goals', workspace?.id],
     queryFn: () =>
       api<Page<Goal>>('/goals', { query: { workspaceId: workspace?.id, limit: 100 } }).then((p) => p.items),
     enabled: !!workspace,
+    // Progress follows the tasks linked to a goal (from their panels): read afresh each time the page opens.
+    refetchOnMount: 'always',
   });
   return (
     <section>
@@ -132,6 +135,7 @@ export function GoalPage() {
   const goal = useQuery({
     queryKey: goalKey(goalId),
     queryFn: () => api<Goal>(`/goals/${encodeURIComponent(goalId)}`),
+    refetchOnMount: 'always',
     // A goal from the list shows at once; the page still reads it fresh.
     placeholderData: () =>
       client

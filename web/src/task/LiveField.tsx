@@ -1,4 +1,13 @@
-import { useEffect, useReducer, type InputHTMLAttributes, type ReactNode } from 'react';
+import {
+  useEffect,
+  useId,
+  useReducer,
+  useRef,
+  useState,
+  type InputHTMLAttributes,
+  type ReactNode,
+} from 'react';
+import { LimitNote } from '../lib/ui.tsx';
 import {
   draftReducer,
   initialDraft,
@@ -103,6 +112,7 @@ export function LiveInput({
   normalize = (text) => text,
   onSave,
   inputProps,
+  maxLength,
 }: LiveFieldProps & {
   label: string;
   hideLabel?: boolean;
@@ -113,12 +123,24 @@ export function LiveInput({
   normalize?: (text: string) => string | null;
   onSave: (text: string) => void;
   inputProps?: InputHTMLAttributes<HTMLInputElement>;
+  /** The API's limit: shown near it, and a longer draft is kept (never cut) but not saved. */
+  maxLength?: number;
 }) {
   const [state, dispatch] = useLiveDraft(value);
+  const limitId = useId();
+  const invalidId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  // The input's own rules (a number's min and max): broken, the draft stays, with the browser's words under it.
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const tooLong = maxLength !== undefined && state.draft.length > maxLength;
   const commit = (keepMine = false) => {
     const current = keepMine && state.theirs ? { ...state, base: state.theirs.value, theirs: null } : state;
     if (keepMine) dispatch({ type: 'keep-mine' });
-    if (!mayCommit(current)) return;
+    if (!mayCommit(current) || tooLong) return;
+    if (input.current && !input.current.checkValidity()) {
+      setInvalid(input.current.validationMessage);
+      return;
+    }
     const text = normalize(current.draft);
     if (text === null || text === current.base) return;
     dispatch({ type: 'saved' });
@@ -130,9 +152,17 @@ export function LiveInput({
         {hideLabel ? <span className="visually-hidden">{label}</span> : label}
         <input
           {...inputProps}
+          ref={input}
+          aria-invalid={tooLong || !!invalid || undefined}
+          aria-describedby={
+            [maxLength !== undefined && limitId, invalid && invalidId].filter(Boolean).join(' ') || undefined
+          }
           value={state.draft}
           disabled={disabled}
-          onChange={(e) => dispatch({ type: 'edit', draft: e.target.value })}
+          onChange={(e) => {
+            setInvalid(null);
+            dispatch({ type: 'edit', draft: e.target.value });
+          }}
           onFocus={() => {
             dispatch({ type: 'focus' });
             onEditing(field);
@@ -156,6 +186,14 @@ export function LiveInput({
           }}
         />
       </label>
+      {maxLength !== undefined && (
+        <LimitNote id={limitId} length={state.draft.length} max={maxLength} noun={label} />
+      )}
+      {invalid && (
+        <p id={invalidId} role="alert" className="field-error">
+          {label}: {invalid}
+        </p>
+      )}
       <FieldWarning
         state={state}
         dispatch={dispatch}

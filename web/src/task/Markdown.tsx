@@ -10,11 +10,15 @@ export function Markdown({ text }: { text: string }) {
       <ReactMarkdown
         skipHtml
         components={{
-          a: ({ href, children }) => (
-            <a href={href} target="_blank" rel="noopener noreferrer nofollow">
-              {children}
-            </a>
-          ),
+          a: ({ href, children }) =>
+            // A mention (web/src/task/mentions.ts marks them): highlighted, not a link.
+            href?.startsWith('#mention-') ? (
+              <span className="mention">{children}</span>
+            ) : (
+              <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+                {children}
+              </a>
+            ),
           img: ({ alt }) => <span className="muted">[image: {alt}]</span>,
         }}
       >

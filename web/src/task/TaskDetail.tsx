@@ -1,6 +1,8 @@
-import { useRef, useState, type ReactNode } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { Comment } from '../../../shared/schemas/comments.ts';
+import type { Goal } from '../../../shared/schemas/goals.ts';
 import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Sprint } from '../../../shared/schemas/sprints.ts';
 import type { Subtask } from '../../../shared/schemas/subtasks.ts';
@@ -9,15 +11,23 @@ import { useSession } from '../App.tsx';
 import { api, ApiError, describeError, type Page } from '../lib/api.ts';
 import { initials, keys } from '../lib/data.ts';
 import { useToasts } from '../lib/toasts.tsx';
-import { Avatar, Modal, Popover, Spinner } from '../lib/ui.tsx';
+import { DESCRIPTION_MAX, TITLE_MAX } from '../lib/limits.ts';
+import { Avatar, LimitNote, Modal, Popover, Spinner } from '../lib/ui.tsx';
 import { isOverdue, PRIORITY_TITLES, STATUS_TITLES } from '../board/board-logic.ts';
 import { applyTaskToBoard, seedQuery, taskFromBoard } from '../board/Board.tsx';
 import type { BoardFilters } from '../board/filters.ts';
 import type { CardLookups } from '../board/Card.tsx';
 import { applyMineBody, conflictRows, FIELD_TITLES, type TaskChanges } from './conflict.ts';
+import { AiBreakdown } from './AiBreakdown.tsx';
+import { Attachments } from './Attachments.tsx';
 import { Markdown } from './Markdown.tsx';
+import { MentionTextarea } from './MentionBox.tsx';
+import { markMentions } from './mentions.ts';
 import { FieldWarning, LiveInput, useLiveDraft, type LiveFieldProps } from './LiveField.tsx';
 import { useLive, useRemoteChange, useTaskPresence } from '../live/react.tsx';
+import { useTaskConflict } from '../offline/conflicts.ts';
+import { outbox, saveTaskChanges } from '../offline/sync.ts';
+import { waitingMessage } from './save-status.ts';
 
 /** Pages through the project's tasks (deleted ones too) for the one with this key: a URL names tasks by key. */
 async function findTaskByKey(projectId: string, taskKey: string): Promise<Task | null> {
@@ -85,29 +95,44 @@ export function TaskDetail({
         <Spinner />
       </Modal>
     );
+  const failure = located.error ?? task.error;
+  // Offline, a task never opened on this device is not "not found": it opens once back online.
+  const unreachable = failure instanceof ApiError && failure.code === 'NETWORK_ERROR';
   if (!task.data)
     return (
-      <Modal title={`${taskKey} not found`} onClose={onClose} className="task-panel">
+      <Modal
+        title={unreachable ? `${taskKey} is not available offline` : `${taskKey} not found`}
+        onClose={onClose}
+        className="task-panel"
+      >
         <p role="alert">
-          {located.error || task.error
-            ? describeError(located.error ?? task.error)
-            : `There is no task ${taskKey} in ${project.name}.`}
+          {failure ? describeError(failure) : `There is no task ${taskKey} in ${project.name}.`}
         </p>
         <button type="button" onClick={onClose}>
           Back to the board
         </button>
       </Modal>
     );
-  return <TaskPanel task={task.data} lookups={lookups} canEdit={canEdit} onClose={onClose} />;
+  return (
+    <TaskPanel
+      task={task.data}
+      workspaceId={project.workspaceId}
+      lookups={lookups}
+      canEdit={canEdit}
+      onClose={onClose}
+    />
+  );
 }
 
 function TaskPanel({
   task,
+  workspaceId,
   lookups,
   canEdit,
   onClose,
 }: {
   task: Task;
+  workspaceId: string;
   lookups: CardLookups;
   canEdit: boolean;
   onClose: () => void;
@@ -116,7 +141,8 @@ function TaskPanel({
   const toasts = useToasts();
   const latest = useRef(task);
   latest.current = task;
-  const [conflict, setConflict] = useState<Conflict | null>(null);
+  // A conflict of this task (raised here or by the outbox when a queued change met a newer version).
+  const [conflict, setConflict] = useTaskConflict(task.id);
   const editable = canEdit && !task.deletedAt;
   const { user } = useSession();
   // The others see this panel open (and which field is being typed in); their changes update it live.
@@ -136,20 +162,9 @@ function TaskPanel({
     client.setQueryData(keys.task(saved.id), saved);
     applyTaskToBoard(client, saved);
   };
-  const save = useMutation({
-    mutationFn: (changes: TaskChanges) =>
-      api<Task>(`/tasks/${task.id}`, {
-        method: 'PATCH',
-        body: { version: latest.current.version, ...changes },
-      }),
-    onSuccess: store,
-    onError: (error, changes) => {
-      if (error instanceof ApiError && error.isVersionConflict && error.current) {
-        setConflict({ theirs: error.current as Task, mine: changes });
-      } else toasts.error(`Not saved: ${describeError(error)}`);
-    },
-  });
-  const change = (changes: TaskChanges) => save.mutate(changes);
+  // Saved through the outbox (web/src/offline/sync.ts), online or not: shown at once, sent in order with the
+  // version it was made on; a conflict comes back as this panel's conflict dialog, a refusal as a toast.
+  const change = (changes: TaskChanges) => void saveTaskChanges(latest.current, changes);
 
   const remove = useMutation({
     mutationFn: () =>
@@ -211,8 +226,9 @@ function TaskPanel({
           disabled={!editable}
           normalize={(text) => text.trim() || null}
           onSave={(title) => change({ title })}
-          inputProps={{ maxLength: 200 }}
+          maxLength={TITLE_MAX}
         />
+        <SaveStatus taskId={task.id} />
         <div className="fields">
           <ChoiceField
             label="Status"
@@ -247,6 +263,12 @@ function TaskPanel({
             inputProps={{ type: 'number', min: 1, max: 21 }}
           />
           <SprintField task={task} disabled={!editable} onChange={(sprintId) => change({ sprintId })} />
+          <GoalField
+            task={task}
+            workspaceId={workspaceId}
+            disabled={!editable}
+            onChange={(goalId) => change({ goalId })}
+          />
           <PickMany
             label="Assignees"
             disabled={!editable}
@@ -287,6 +309,8 @@ function TaskPanel({
           onSave={(description) => change({ description: description || null })}
         />
         <Subtasks task={task} canEdit={editable} />
+        <AiBreakdown task={task} canEdit={editable} />
+        <Attachments task={task} canEdit={editable} />
         <Comments task={task} canEdit={editable} lookups={lookups} />
         <ActivityList task={task} lookups={lookups} />
         {canEdit && !task.deletedAt && (
@@ -378,7 +402,13 @@ function DescriptionField({
 }) {
   const [editing, setEditingOpen] = useState(false);
   const [state, dispatch] = useLiveDraft(value);
+  const limitId = useId();
+  const tooLong = state.draft.length > DESCRIPTION_MAX;
+  // Escape leaves the editor, never the panel: at once when nothing changed; with unsaved text, the first
+  // Escape says so and only a second one discards it (a long description is not lost to one key).
+  const [discarding, setDiscarding] = useState(false);
   const open = () => {
+    setDiscarding(false);
     setEditingOpen(true);
     dispatch({ type: 'focus' });
     onEditing(field);
@@ -403,7 +433,8 @@ function DescriptionField({
           className="stack"
           onSubmit={(e) => {
             e.preventDefault();
-            if (state.theirs) return;
+            // Over the API's limit it stays open, the text kept, the limit said under it (LimitNote).
+            if (state.theirs || tooLong) return;
             if (state.draft !== state.base) {
               dispatch({ type: 'saved' });
               onSave(state.draft);
@@ -416,10 +447,30 @@ function DescriptionField({
             <textarea
               rows={8}
               value={state.draft}
-              onChange={(e) => dispatch({ type: 'edit', draft: e.target.value })}
+              aria-invalid={tooLong || undefined}
+              aria-describedby={limitId}
+              onChange={(e) => {
+                setDiscarding(false);
+                dispatch({ type: 'edit', draft: e.target.value });
+              }}
+              onKeyDown={(e) => {
+                if (e.key !== 'Escape') return;
+                e.preventDefault();
+                e.stopPropagation();
+                if (state.draft === state.base || discarding) {
+                  dispatch({ type: 'revert' });
+                  close();
+                } else setDiscarding(true);
+              }}
               autoFocus
             />
           </label>
+          {discarding && (
+            <p role="status" className="muted">
+              Unsaved changes: press Escape again to discard them, or save.
+            </p>
+          )}
+          <LimitNote id={limitId} length={state.draft.length} max={DESCRIPTION_MAX} noun="Description" />
           <FieldWarning
             state={state}
             dispatch={dispatch}
@@ -488,6 +539,82 @@ function SprintField({
   );
 }
 
+/**
+ * The task's goal: one of the workspace's goals, or none; the linked goal is a link to its page. A goal the
+ * list does not hold (a personal one, or one this person cannot read) stays chosen, named as well as it can be.
+ */
+function GoalField({
+  task,
+  workspaceId,
+  disabled,
+  onChange,
+}: {
+  task: Task;
+  workspaceId: string;
+  disabled: boolean;
+  onChange: (goalId: string | null) => void;
+}) {
+  // The goals page's own query (pages/goals.tsx): one cache for both.
+  const { data = [] } = useQuery({
+    queryKey: ['goals', workspaceId],
+    queryFn: () => api<Page<Goal>>('/goals', { query: { workspaceId, limit: 100 } }).then((p) => p.items),
+  });
+  const other = useQuery({
+    queryKey: ['goal', task.goalId],
+    queryFn: () => api<Goal>(`/goals/${encodeURIComponent(task.goalId ?? '')}`),
+    enabled: !!task.goalId && !data.some((g) => g.id === task.goalId),
+    retry: false,
+  });
+  const linked = data.find((g) => g.id === task.goalId) ?? (task.goalId ? other.data : undefined);
+  const selectId = useId();
+  return (
+    <div className="field goal-field">
+      <label htmlFor={selectId}>Goal</label>
+      <select
+        id={selectId}
+        value={task.goalId ?? ''}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.value || null)}
+      >
+        <option value="">No goal</option>
+        {data.map((g) => (
+          <option key={g.id} value={g.id}>
+            {g.title}
+          </option>
+        ))}
+        {task.goalId && !data.some((g) => g.id === task.goalId) && (
+          <option value={task.goalId}>{linked?.title ?? 'Another goal'}</option>
+        )}
+      </select>
+      {task.goalId && (
+        <Link
+          to={`/goals/${task.goalId}`}
+          className="goal-link"
+          aria-label={`Open goal ${linked?.title ?? ''}`.trim()}
+        >
+          {linked?.title ?? 'Open the goal'}
+        </Link>
+      )}
+    </div>
+  );
+}
+
+/**
+ * This task's changes that were sent and not saved yet (a 429, no connection, ...), said in the panel (a modal:
+ * it covers the header's sync indicator): which fields, why, and when TeamFlow tries again.
+ */
+function SaveStatus({ taskId }: { taskId: string }) {
+  // Follows the outbox; its entries are read afresh at each change of its status.
+  useSyncExternalStore(outbox.subscribe, outbox.snapshot);
+  const message = waitingMessage(outbox.pending()[0], outbox.pending(taskId), Date.now());
+  if (!message) return null;
+  return (
+    <p role="alert" className="field-error">
+      {message}
+    </p>
+  );
+}
+
 function PickMany({
   label,
   options,
@@ -509,7 +636,11 @@ function PickMany({
       <div className="chips">
         {selected.length ? selected.map(render) : <span className="muted">None</span>}
         {!disabled && (
-          <Popover label={`Edit ${label.toLowerCase()}`} button={<span aria-hidden="true">✎</span>}>
+          <Popover
+            label={`Edit ${label.toLowerCase()}`}
+            button={<span aria-hidden="true">✎</span>}
+            fitViewport
+          >
             {() => (
               <fieldset className="menu-list">
                 <legend className="visually-hidden">{label}</legend>
@@ -537,8 +668,31 @@ function PickMany({
   );
 }
 
-function show(field: string, value: unknown, lookups: CardLookups): string {
+/** The name (or title) of the object `id` in any cached query under `prefix` (a list, pages, or one object). */
+function nameInCache(client: QueryClient, prefix: string, id: string): string | undefined {
+  const find = (data: unknown): string | undefined => {
+    if (Array.isArray(data)) return data.map(find).find(Boolean);
+    if (!data || typeof data !== 'object') return undefined;
+    const object = data as {
+      id?: unknown;
+      name?: unknown;
+      title?: unknown;
+      items?: unknown;
+      pages?: unknown;
+    };
+    if (object.id === id) return String(object.name ?? object.title ?? '') || undefined;
+    return find(object.pages) ?? find(object.items);
+  };
+  return client
+    .getQueriesData({ queryKey: [prefix] })
+    .map(([, data]) => find(data))
+    .find(Boolean);
+}
+
+function show(field: string, value: unknown, lookups: CardLookups, client: QueryClient): string {
   if (value === null || value === undefined || value === '') return '(empty)';
+  if (field === 'goalId') return nameInCache(client, 'goals', String(value)) ?? 'a goal';
+  if (field === 'sprintId') return nameInCache(client, 'sprints', String(value)) ?? 'a sprint';
   if (field === 'assigneeIds')
     return (value as string[]).map((id) => lookups.members.get(id)?.name ?? id).join(', ') || '(nobody)';
   if (field === 'labelIds')
@@ -548,7 +702,7 @@ function show(field: string, value: unknown, lookups: CardLookups): string {
   return String(value);
 }
 
-function ConflictDialog({
+export function ConflictDialog({
   conflict,
   lookups,
   onKeepTheirs,
@@ -560,6 +714,7 @@ function ConflictDialog({
   onApplyMine: () => Promise<void>;
 }) {
   const [busy, setBusy] = useState(false);
+  const client = useQueryClient();
   const rows = conflictRows(conflict.theirs, conflict.mine);
   return (
     <Modal title="Conflicting change" onClose={onKeepTheirs} className="conflict">
@@ -579,8 +734,8 @@ function ConflictDialog({
             {rows.map((row) => (
               <tr key={row.field}>
                 <th scope="row">{FIELD_TITLES[row.field] ?? row.field}</th>
-                <td>{show(row.field, row.theirs, lookups)}</td>
-                <td>{show(row.field, row.yours, lookups)}</td>
+                <td>{show(row.field, row.theirs, lookups, client)}</td>
+                <td>{show(row.field, row.yours, lookups, client)}</td>
               </tr>
             ))}
           </tbody>
@@ -866,7 +1021,12 @@ function Comments({ task, canEdit, lookups }: { task: Task; canEdit: boolean; lo
                   </div>
                 </form>
               ) : (
-                <Markdown text={c.body} />
+                <Markdown
+                  text={markMentions(
+                    c.body,
+                    c.mentions.flatMap((id) => lookups.members.get(id) ?? []),
+                  )}
+                />
               )}
             </li>
           );
@@ -882,11 +1042,12 @@ function Comments({ task, canEdit, lookups }: { task: Task; canEdit: boolean; lo
         >
           <label>
             <span className="visually-hidden">Comment</span>
-            <textarea
+            <MentionTextarea
               rows={3}
               placeholder="Write a comment (markdown, @name mentions)"
               value={body}
-              onChange={(e) => setBody(e.target.value)}
+              onChange={setBody}
+              members={[...lookups.members.values()]}
             />
           </label>
           <button type="submit" className="small primary" disabled={add.isPending || !body.trim()}>

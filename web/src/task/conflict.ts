@@ -11,6 +11,7 @@ export const FIELD_TITLES: Record<string, string> = {
   assigneeIds: 'Assignees',
   labelIds: 'Labels',
   sprintId: 'Sprint',
+  goalId: 'Goal',
 };
 
 export type TaskChanges = Partial<
@@ -25,6 +26,7 @@ export type TaskChanges = Partial<
     | 'assigneeIds'
     | 'labelIds'
     | 'sprintId'
+    | 'goalId'
   >
 >;
 
