@@ -13,6 +13,7 @@ import {
   outputs,
   signUpUser,
   type TestUser,
+  invokeFunction,
 } from './support.ts';
 import {
   created,
@@ -35,15 +36,7 @@ import { LiveClient, isEvent } from './live-client.ts';
 const WORKER = physicalFunctionName('local', 'ai-worker');
 
 /** Runs the AI worker on an SQS event, as the event source mapping would. */
-async function runWorker(event: SQSEvent): Promise<SQSBatchResponse> {
-  const res = await fetch(`${outputs().local.lambdaUrl}/2015-03-31/functions/${WORKER}/invocations`, {
-    method: 'POST',
-    body: JSON.stringify(event),
-  });
-  const body = (await res.json()) as SQSBatchResponse;
-  if (res.headers.get('x-amz-function-error')) throw new Error(`worker failed: ${JSON.stringify(body)}`);
-  return body;
-}
+const runWorker = (event: SQSEvent) => invokeFunction<SQSBatchResponse>(WORKER, event);
 
 /** An SQS event of `count` deliveries of one job's message (distinct message ids, as redeliveries have). */
 const deliveries = (jobId: string, count: number): SQSEvent => ({

@@ -14,6 +14,7 @@ import {
   outputs,
   signUpUser,
   type TestUser,
+  invokeFunction,
 } from './support.ts';
 import {
   createProject,
@@ -116,15 +117,8 @@ function s3Signature(url: URL, headers: Record<string, string>): string {
 }
 
 const DAILY = physicalFunctionName('local', 'daily');
-async function runDaily(at: Date): Promise<DailyResult> {
-  const res = await fetch(`${outputs().local.lambdaUrl}/2015-03-31/functions/${DAILY}/invocations`, {
-    method: 'POST',
-    body: JSON.stringify(scheduledEvent(DAILY, at, outputs().region)),
-  });
-  const body = (await res.json()) as DailyResult;
-  if (res.headers.get('x-amz-function-error')) throw new Error(`daily failed: ${JSON.stringify(body)}`);
-  return body;
-}
+const runDaily = (at: Date) =>
+  invokeFunction<DailyResult>(DAILY, scheduledEvent(DAILY, at, outputs().region));
 
 describe('attachments', () => {
   let owner: TestUser;

@@ -5,7 +5,16 @@ import { keys } from '#functions/store/keys';
 import { taskItem, toTask } from '#functions/store/task-repository';
 import { physicalFunctionName } from '../infra/definitions.ts';
 import { scheduledEvent } from '../infra/local/scheduler.ts';
-import { addMember, api, mailTo, outputs, signUpUser, type StoredMail, type TestUser } from './support.ts';
+import {
+  addMember,
+  api,
+  mailTo,
+  outputs,
+  signUpUser,
+  type StoredMail,
+  type TestUser,
+  invokeFunction,
+} from './support.ts';
 import {
   created,
   createProject,
@@ -26,15 +35,8 @@ import {
 
 const FUNCTION = physicalFunctionName('local', 'daily');
 
-async function runDaily(at: Date): Promise<DailyResult> {
-  const res = await fetch(`${outputs().local.lambdaUrl}/2015-03-31/functions/${FUNCTION}/invocations`, {
-    method: 'POST',
-    body: JSON.stringify(scheduledEvent(FUNCTION, at, outputs().region)),
-  });
-  const body = (await res.json()) as DailyResult;
-  if (res.headers.get('x-amz-function-error')) throw new Error(`daily failed: ${JSON.stringify(body)}`);
-  return body;
-}
+const runDaily = (at: Date) =>
+  invokeFunction<DailyResult>(FUNCTION, scheduledEvent(FUNCTION, at, outputs().region));
 
 /** Every stored email to `address` whose subject matches. */
 async function mailsTo(address: string, subject: RegExp): Promise<StoredMail[]> {

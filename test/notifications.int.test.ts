@@ -11,6 +11,7 @@ import {
   outputs,
   signUpUser,
   type TestUser,
+  invokeFunction,
 } from './support.ts';
 import {
   createProject,
@@ -51,15 +52,7 @@ const arrived = (user: TestUser, kind: string, taskId: string) =>
 const NOTIFY = physicalFunctionName('local', 'notify');
 
 /** Runs the notify function on a stream event, as the event source mapping would. */
-async function runNotify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const res = await fetch(`${outputs().local.lambdaUrl}/2015-03-31/functions/${NOTIFY}/invocations`, {
-    method: 'POST',
-    body: JSON.stringify(event),
-  });
-  const body = (await res.json()) as DynamoDBBatchResponse;
-  if (res.headers.get('x-amz-function-error')) throw new Error(`notify failed: ${JSON.stringify(body)}`);
-  return body;
-}
+const runNotify = (event: DynamoDBStreamEvent) => invokeFunction<DynamoDBBatchResponse>(NOTIFY, event);
 
 describe('notifications', () => {
   let owner: TestUser;
@@ -285,22 +278,17 @@ describe('notifications', () => {
     };
     const EMAIL_WORKER = physicalFunctionName('local', 'email-worker');
     const runEmailWorker = async (userId: string) => {
-      const res = await fetch(
-        `${outputs().local.lambdaUrl}/2015-03-31/functions/${EMAIL_WORKER}/invocations`,
-        {
-          method: 'POST',
-          body: JSON.stringify({
-            Records: [
-              {
-                messageId: `redelivery-${Math.random()}`,
-                body: JSON.stringify({ kind: 'notification-batch', userId }),
-                eventSource: 'aws:sqs',
-              },
-            ],
-          }),
-        },
-      );
-      expect(await res.json()).toEqual({ batchItemFailures: [] });
+      expect(
+        await invokeFunction(EMAIL_WORKER, {
+          Records: [
+            {
+              messageId: `redelivery-${Math.random()}`,
+              body: JSON.stringify({ kind: 'notification-batch', userId }),
+              eventSource: 'aws:sqs',
+            },
+          ],
+        }),
+      ).toEqual({ batchItemFailures: [] });
     };
 
     it('batches events of a few seconds into one email with text, HTML, links and one-click unsubscribe', async () => {

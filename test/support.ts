@@ -10,6 +10,22 @@ export function outputs(): LocalOutputs {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalOutputs;
 }
 
+/**
+ * Invokes a function of the test stack (its physical name) through the local Lambda Invoke API, as an event
+ * source or schedule would; its answer, or an error when the function failed (X-Amz-Function-Error).
+ */
+export async function invokeFunction<T>(physicalName: string, event: unknown): Promise<T> {
+  const res = await fetch(`${outputs().local.lambdaUrl}/2015-03-31/functions/${physicalName}/invocations`, {
+    method: 'POST',
+    body: JSON.stringify(event),
+  });
+  const body = (await res.json()) as T;
+  if (res.headers.get('x-amz-function-error')) {
+    throw new Error(`${physicalName} failed: ${JSON.stringify(body)}`);
+  }
+  return body;
+}
+
 export type TestUser = LocalUser;
 
 /** Signs a new person up on the test stack (SignUp → ConfirmSignUp → InitiateAuth), as the web app does. */
