@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { keys } from '#functions/store/keys';
+import { createProject, createTask, createWorkspace, storedItem, storedProject } from './fixtures.ts';
 import { api, expectErrorShape, signUpUser, uniqueIp } from './support.ts';
 
 /** Runs `burst` until the whole burst fell in one rate window (a burst across a minute boundary is retried). */
@@ -26,6 +29,31 @@ describe('rate limits', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect((await api('/me', { token: calm.idToken })).status).toBe(200);
+  });
+
+  it('a refused write writes nothing: no task, no number taken, its Idempotency-Key still free', async () => {
+    const busy = await signUpUser();
+    const workspaceId = await createWorkspace(busy, 'Busy');
+    const projectId = await createProject(busy, workspaceId);
+    await createTask(busy, projectId, { title: 'Before' });
+    const key = randomUUID();
+    const creates = await inOneWindow(async () => {
+      await Promise.all(Array.from({ length: 105 }, () => api('/me', { token: busy.idToken })));
+      return Promise.all(
+        Array.from({ length: 3 }, (_, i) =>
+          api(`/projects/${projectId}/tasks`, {
+            method: 'POST',
+            token: busy.idToken,
+            body: { title: `Refused ${i}` },
+            headers: i === 0 ? { 'idempotency-key': key } : {},
+          }),
+        ),
+      );
+    });
+    expect(creates.map((r) => r.status)).toEqual([429, 429, 429]);
+    expectErrorShape(creates[0]!.body, 'RATE_LIMITED');
+    expect(await storedProject(workspaceId, projectId)).toMatchObject({ taskSeq: 1, taskCount: 1 });
+    expect(await storedItem(keys.idempotency(busy.userId, key))).toBeUndefined();
   });
 
   it('allows 10 invitation accepts a minute from one address', async () => {
