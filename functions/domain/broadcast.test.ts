@@ -1,6 +1,7 @@
 import type { ServerFrame } from '#shared/schemas/websocket';
 import { MAX_FRAME_BYTES, type LiveChangeEvent } from '#shared/schemas/websocket';
 import type { ActivityRecord } from './activity.ts';
+import type { AttachmentRecord } from './attachments.ts';
 import {
   Broadcaster,
   fitFrame,
@@ -14,9 +15,11 @@ import { idIn, PROJECT, WS } from './test-fixtures.ts';
 
 /** Items as the store decodes them; here they are the records themselves with their `type`. */
 const ITEMS: StoredItems = {
-  types: { activity: 'ACTIVITY', subscription: 'SUBSCRIPTION' },
+  types: { activity: 'ACTIVITY', subscription: 'SUBSCRIPTION', attachment: 'ATTACHMENT' },
   toActivity: (item) => item as unknown as ActivityRecord,
   toSubscription: (item) => item as unknown as SubscriptionRecord,
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  toAttachment: ({ type, ...item }) => item as unknown as AttachmentRecord,
 };
 const TASK = idIn(WS, 100);
 const AT = '2026-03-01T12:00:00.000Z';
@@ -101,6 +104,88 @@ describe('outgoingOf', () => {
     const sub = asItem(subscription('c1', 'bob'), 'SUBSCRIPTION');
     const touched = { ...sub, updatedAt: '2026-03-01T12:00:05.000Z' };
     expect(outgoingOf({ eventName: 'MODIFY', oldItem: sub, newItem: touched }, ITEMS)).toBeUndefined();
+  });
+
+  describe('attachments', () => {
+    const ATTACHMENT = `${TASK}.att1`;
+    const READY_AT = '2026-03-01T12:00:07.000Z';
+    const pending = asItem(
+      {
+        id: ATTACHMENT,
+        taskId: TASK,
+        projectId: PROJECT,
+        workspaceId: WS,
+        fileName: 'plan.pdf',
+        contentType: 'application/pdf',
+        size: 1234,
+        status: 'pending',
+        uploadedBy: 'alice',
+        createdAt: AT,
+        readyAt: null,
+        expiresAt: '2026-03-01T12:15:00.000Z',
+      },
+      'ATTACHMENT',
+    );
+    const ready = { ...pending, status: 'ready', readyAt: READY_AT, expiresAt: null };
+
+    it('turns a confirm (pending → ready) into one ATTACHMENT_READY for the project, without a URL', () => {
+      const out = outgoingOf({ eventName: 'MODIFY', oldItem: pending, newItem: ready }, ITEMS);
+      expect(out).toEqual({
+        projectId: PROJECT,
+        workspaceId: WS,
+        frame: {
+          type: 'ATTACHMENT_READY',
+          id: `${ATTACHMENT}:ready`,
+          projectId: PROJECT,
+          entityId: ATTACHMENT,
+          taskId: TASK,
+          actorId: 'alice',
+          at: READY_AT,
+          data: {
+            id: ATTACHMENT,
+            taskId: TASK,
+            projectId: PROJECT,
+            workspaceId: WS,
+            fileName: 'plan.pdf',
+            contentType: 'application/pdf',
+            size: 1234,
+            status: 'ready',
+            uploadedBy: 'alice',
+            createdAt: AT,
+            readyAt: READY_AT,
+          },
+        },
+      });
+    });
+
+    it('gives a redelivered change the same frame id (clients apply each id once)', () => {
+      const first = outgoingOf({ eventName: 'MODIFY', oldItem: pending, newItem: ready }, ITEMS);
+      const again = outgoingOf({ eventName: 'MODIFY', oldItem: pending, newItem: ready }, ITEMS);
+      expect(again).toEqual(first);
+    });
+
+    it('says nothing of pending uploads, nor of later changes of a ready one', () => {
+      expect(outgoingOf({ eventName: 'INSERT', newItem: pending }, ITEMS)).toBeUndefined();
+      // Cancelled or expired (TTL) before its confirm.
+      expect(outgoingOf({ eventName: 'REMOVE', oldItem: pending }, ITEMS)).toBeUndefined();
+      const touched = { ...ready, thumbnailStatus: 'ready' };
+      expect(outgoingOf({ eventName: 'MODIFY', oldItem: ready, newItem: touched }, ITEMS)).toBeUndefined();
+    });
+
+    it('turns the removal of a ready attachment into ATTACHMENT_DELETED, with no data', () => {
+      const out = outgoingOf({ eventName: 'REMOVE', oldItem: ready }, ITEMS);
+      expect(out?.projectId).toBe(PROJECT);
+      expect(out?.frame).toEqual({
+        type: 'ATTACHMENT_DELETED',
+        id: `${ATTACHMENT}:deleted`,
+        projectId: PROJECT,
+        entityId: ATTACHMENT,
+        taskId: TASK,
+        actorId: 'alice',
+        at: expect.any(String),
+        data: null,
+      });
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   MAX_FRAME_BYTES,
+  type AttachmentEvent,
   type LiveChangeEvent,
   type PresenceEvent,
   type ServerFrame,
@@ -8,6 +9,7 @@ import type { JobUpdatedEvent } from '#shared/schemas/ai';
 import type { NotificationEvent } from '#shared/schemas/notifications';
 import { changeEvent, type ActivityRecord } from './activity.ts';
 import { jobView, type JobRecord } from './ai-breakdown.ts';
+import { attachmentView, type AttachmentRecord } from './attachments.ts';
 import { notificationView, type NotificationRecord } from './notifications.ts';
 import { presenceOf, type LiveRepository, type SubscriptionRecord } from './live.ts';
 
@@ -20,16 +22,17 @@ export interface TableChange {
 
 /** How the store's items are told apart and read (the store's own decoders: the domain knows no keys). */
 export interface StoredItems {
-  types: { activity: string; subscription: string };
+  types: { activity: string; subscription: string; attachment: string };
   toActivity: (item: Record<string, unknown>) => ActivityRecord;
   toSubscription: (item: Record<string, unknown>) => SubscriptionRecord;
+  toAttachment: (item: Record<string, unknown>) => AttachmentRecord;
 }
 
 /** One frame for every connection subscribed to a project. */
 export interface Outgoing {
   projectId: string;
   workspaceId: string;
-  frame: LiveChangeEvent | PresenceEvent;
+  frame: LiveChangeEvent | PresenceEvent | AttachmentEvent;
 }
 
 /** Where a frame goes: `gone` is API Gateway's 410 (the connection closed); any other failure throws. */
@@ -65,9 +68,39 @@ export function fitFrame(event: LiveChangeEvent): LiveChangeEvent {
 const PRESENCE_FIELDS = ['viewing', 'editing', 'session', 'userId'] as const;
 
 /**
+ * The frame of an attachment change, if any: pending → ready (its confirm) is ATTACHMENT_READY, a ready one
+ * removed (deleted, or gone with its task) ATTACHMENT_DELETED. Pending uploads (created, cancelled, expired) and
+ * later changes of a ready one are nobody's news. The id is the attachment's plus the change, so a redelivered
+ * record gives the same frame, which clients apply once.
+ */
+function attachmentOutgoingOf(
+  change: TableChange,
+  toAttachment: StoredItems['toAttachment'],
+): Outgoing | undefined {
+  const { eventName, newItem, oldItem } = change;
+  const ready = eventName === 'MODIFY' && oldItem?.status === 'pending' && newItem?.status === 'ready';
+  const deleted = eventName === 'REMOVE' && oldItem?.status === 'ready';
+  if (!ready && !deleted) return undefined;
+  const attachment = attachmentView(toAttachment(ready ? newItem! : oldItem!));
+  const frame: AttachmentEvent = {
+    type: ready ? 'ATTACHMENT_READY' : 'ATTACHMENT_DELETED',
+    id: `${attachment.id}:${ready ? 'ready' : 'deleted'}`,
+    projectId: attachment.projectId,
+    entityId: attachment.id,
+    taskId: attachment.taskId,
+    actorId: attachment.uploadedBy,
+    // The item records no deletion time: that is news now (as a presence leave is).
+    at: ready ? (attachment.readyAt ?? attachment.createdAt) : new Date().toISOString(),
+    data: ready ? attachment : null,
+  };
+  return { projectId: attachment.projectId, workspaceId: attachment.workspaceId, frame };
+}
+
+/**
  * The frame a table change becomes, if any: an activity (every change of a task, comment, subtask, project or
- * sprint writes exactly one, carrying the object after it) becomes its change event; a subscription coming,
- * changing where it is on the board, or going becomes a PRESENCE event.
+ * sprint writes exactly one, carrying the object after it) becomes its change event; an attachment becoming
+ * ready or going, an ATTACHMENT_READY / ATTACHMENT_DELETED event; a subscription coming, changing where it is on
+ * the board, or going becomes a PRESENCE event.
  */
 export function outgoingOf(change: TableChange, items: StoredItems): Outgoing | undefined {
   const { types, toActivity, toSubscription } = items;
@@ -81,6 +114,7 @@ export function outgoingOf(change: TableChange, items: StoredItems): Outgoing | 
       frame: fitFrame(changeEvent(activity)),
     };
   }
+  if (item.type === types.attachment) return attachmentOutgoingOf(change, items.toAttachment);
   if (item.type !== types.subscription) return undefined;
   if (change.eventName === 'MODIFY' && change.oldItem && change.newItem) {
     const before = change.oldItem;

@@ -19,6 +19,7 @@ import {
 } from '#functions/domain/broadcast';
 import { toJob } from '#functions/store/ai-job-repository';
 import { toActivity } from '#functions/store/activity';
+import { toAttachment } from '#functions/store/attachment-repository';
 import { ConnectionRepository, toSubscription } from '#functions/store/connection-repository';
 import { ItemType } from '#functions/store/keys';
 import { toNotification } from '#functions/store/notification-repository';
@@ -26,9 +27,14 @@ import { toNotification } from '#functions/store/notification-repository';
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const repository = new ConnectionRepository(ddb, config.tableName);
 const STORED_ITEMS: StoredItems = {
-  types: { activity: ItemType.Activity, subscription: ItemType.Subscription },
+  types: {
+    activity: ItemType.Activity,
+    subscription: ItemType.Subscription,
+    attachment: ItemType.Attachment,
+  },
   toActivity,
   toSubscription,
+  toAttachment,
 };
 
 const isJob = (item: Record<string, unknown>) => item.type === ItemType.Job;
@@ -48,10 +54,11 @@ function changeOf(record: DynamoDBRecord): TableChange | undefined {
 
 /**
  * The live board's fan-out (functions/domain/broadcast.ts): each activity (a change of a task, comment, subtask,
- * project or sprint) and each subscription change (presence) becomes one frame to every connection subscribed to
- * its project, members only; an AI job's change becomes JOB_UPDATED to its requester's own connections. The
- * mapping's filter (infra/functions.ts) passes only those records. Records run in stream order; one whose audience cannot be read fails alone (partial batch response), and the retry re-sends
- * it from there (clients apply each event id once).
+ * project or sprint), each attachment that became ready or went, and each subscription change (presence) becomes
+ * one frame to every connection subscribed to its project, members only; an AI job's change becomes JOB_UPDATED
+ * to its requester's own connections. The mapping's filter (infra/functions.ts) passes only those records.
+ * Records run in stream order; one whose audience cannot be read fails alone (partial batch response), and the
+ * retry re-sends it from there (clients apply each event id once).
  */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

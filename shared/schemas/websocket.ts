@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { inWorkspaceIdSchema, type ChangeEvent } from './tasks.ts';
 import type { JobUpdatedEvent } from './ai.ts';
+import type { Attachment } from './attachments.ts';
 import type { NotificationEvent } from './notifications.ts';
 
 /**
@@ -62,6 +63,27 @@ export interface PresenceEvent {
   data: PresenceEntry;
 }
 
+/**
+ * An attachment of a task became ready (`ATTACHMENT_READY`, at its confirm) or a ready one was deleted
+ * (`ATTACHMENT_DELETED`, our addition: docs/api-notes.md, "Live board"). Attachments write no activity, so these
+ * are not in the change feed: `id` is derived from the attachment and the change (`<attachmentId>:ready`), the
+ * same on every redelivery of that change, and the client applies each id once. `data` is the attachment as the
+ * list route shows it, without its `downloadUrl` (per caller and short-lived: the client re-reads the list);
+ * null for a deletion.
+ */
+export interface AttachmentEvent {
+  type: 'ATTACHMENT_READY' | 'ATTACHMENT_DELETED';
+  id: string;
+  projectId: string;
+  /** The attachment's id. */
+  entityId: string;
+  taskId: string;
+  /** The uploader (who confirms); for a deletion too (the item does not record who deleted it). */
+  actorId: string;
+  at: string;
+  data: Attachment | null;
+}
+
 /** Sent to a subscribed connection when its owner loses access to the project (removed from the workspace). */
 export interface UnsubscribedFrame {
   type: 'unsubscribed';
@@ -77,6 +99,7 @@ export type ServerFrame =
   | { type: 'error'; code: string; message: string; projectId?: string }
   | LiveChangeEvent
   | PresenceEvent
+  | AttachmentEvent
   /** To the requester's own connections (subscribed to a board or not) when their AI job changes. */
   | JobUpdatedEvent
   | NotificationEvent;

@@ -22,6 +22,8 @@ export const keys = {
   burndown: (sprintId: string) => ['burndown', sprintId] as const,
   comments: (taskId: string) => ['comments', taskId] as const,
   subtasks: (taskId: string) => ['subtasks', taskId] as const,
+  /** A task's ready attachments (the task panel's list, task/Attachments.tsx). */
+  attachments: (taskId: string) => ['attachments', taskId] as const,
   /** A task's history, per task version (['activity', taskId, version]). */
   activity: (taskId: string) => ['activity', taskId] as const,
 };

@@ -3,10 +3,17 @@ import type { Comment } from '../../../shared/schemas/comments.ts';
 import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Subtask } from '../../../shared/schemas/subtasks.ts';
 import type { Activity, ChangeType, Task } from '../../../shared/schemas/tasks.ts';
-import type { LiveChangeEvent } from '../../../shared/schemas/websocket.ts';
+import type { Attachment, AttachmentWithUrl } from '../../../shared/schemas/attachments.ts';
+import type { AttachmentEvent, LiveChangeEvent } from '../../../shared/schemas/websocket.ts';
 import { flatten, type ColumnData } from '../board/board-logic.ts';
 import { keys } from '../lib/data.ts';
-import { applyEvent, applyFetchedTask, applyOwnComment, type ApplyContext } from './apply.ts';
+import {
+  applyAttachmentEvent,
+  applyEvent,
+  applyFetchedTask,
+  applyOwnComment,
+  type ApplyContext,
+} from './apply.ts';
 import { EventGate } from './gate.ts';
 
 const P = 'W.P';
@@ -336,6 +343,80 @@ describe('comments and subtasks', () => {
       }),
     );
     expect(count(client)).toBe(3);
+  });
+});
+
+describe('attachments', () => {
+  const file = (id: string): Attachment => ({
+    id,
+    taskId: 'a',
+    projectId: P,
+    workspaceId: 'W',
+    fileName: `${id}.pdf`,
+    contentType: 'application/pdf',
+    size: 100,
+    status: 'ready',
+    uploadedBy: 'alex',
+    createdAt: at(0),
+    readyAt: at(1000),
+  });
+  const listed = (id: string): AttachmentWithUrl => ({ ...file(id), downloadUrl: `https://files/${id}` });
+  const ready = (id: string): AttachmentEvent => ({
+    type: 'ATTACHMENT_READY',
+    id: `${id}:ready`,
+    projectId: P,
+    entityId: id,
+    taskId: 'a',
+    actorId: 'alex',
+    at: at(1000),
+    data: file(id),
+  });
+  const deleted = (id: string): AttachmentEvent => ({
+    ...ready(id),
+    type: 'ATTACHMENT_DELETED',
+    id: `${id}:deleted`,
+    at: at(5000),
+    data: null,
+  });
+  const cardCount = (client: QueryClient) =>
+    flatten(client.getQueryData<ColumnData>(columnKey('todo')))[0]?.attachmentCount;
+
+  it("a file someone made ready refreshes the task's list and re-reads the task for its count, once", () => {
+    const { client, ctx } = setup({ todo: [task('a', { attachmentCount: 0 })] });
+    expect(applyAttachmentEvent(ctx, ready('f1'))).toBe('reread');
+    expect(ctx.refresh).toHaveBeenCalledWith(keys.attachments('a'));
+    expect(ctx.rereadTask).toHaveBeenCalledWith('a');
+    // Redelivered (the stream's retry): nothing again.
+    expect(applyAttachmentEvent(ctx, ready('f1'))).toBe('duplicate');
+    expect(ctx.refresh).toHaveBeenCalledTimes(1);
+    expect(ctx.rereadTask).toHaveBeenCalledTimes(1);
+    // The read brings the count to the card, and an older task event does not take it back.
+    applyFetchedTask(ctx, task('a', { attachmentCount: 1 }), T0 + 2000);
+    expect(cardCount(client)).toBe(1);
+    const renamed = task('a', { title: 'Renamed', version: 2, attachmentCount: 0 });
+    applyEvent(ctx, event({ type: 'TASK_UPDATED', version: 2, at: at(1500), data: renamed }));
+    expect(flatten(client.getQueryData<ColumnData>(columnKey('todo')))[0]).toMatchObject({
+      title: 'Renamed',
+      attachmentCount: 1,
+    });
+  });
+
+  it('a task not on screen is not read again; its list, if cached, still refreshes', () => {
+    const { ctx } = setup();
+    expect(applyAttachmentEvent(ctx, ready('f1'))).toBe('apply');
+    expect(ctx.refresh).toHaveBeenCalledWith(keys.attachments('a'));
+    expect(ctx.rereadTask).not.toHaveBeenCalled();
+  });
+
+  it('a deleted file leaves the open list at once, and its readiness replayed later does not matter', () => {
+    const { client, ctx } = setup({ todo: [task('a', { attachmentCount: 2 })] });
+    client.setQueryData(keys.attachments('a'), [listed('f1'), listed('f2')]);
+    expect(applyAttachmentEvent(ctx, deleted('f1'))).toBe('reread');
+    expect(client.getQueryData<AttachmentWithUrl[]>(keys.attachments('a'))?.map((f) => f.id)).toEqual(['f2']);
+    expect(ctx.rereadTask).toHaveBeenCalledWith('a');
+    expect(ctx.refresh).not.toHaveBeenCalled();
+    expect(applyAttachmentEvent(ctx, ready('f1'))).toBe('stale');
+    expect(ctx.refresh).not.toHaveBeenCalled();
   });
 });
 

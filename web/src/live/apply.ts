@@ -4,7 +4,8 @@ import type { Project } from '../../../shared/schemas/projects.ts';
 import type { Sprint } from '../../../shared/schemas/sprints.ts';
 import type { Subtask } from '../../../shared/schemas/subtasks.ts';
 import type { Activity, ChangeEvent, Task } from '../../../shared/schemas/tasks.ts';
-import type { LiveChangeEvent } from '../../../shared/schemas/websocket.ts';
+import type { AttachmentWithUrl } from '../../../shared/schemas/attachments.ts';
+import type { AttachmentEvent, LiveChangeEvent } from '../../../shared/schemas/websocket.ts';
 import type { Page } from '../lib/api.ts';
 import { keys } from '../lib/data.ts';
 import { flatten, type ColumnData } from '../board/board-logic.ts';
@@ -30,7 +31,7 @@ import type { Admission, EventGate } from './gate.ts';
  * and first page, the list view, sprint plans, the calendar, an open task panel (task, comments, subtasks,
  * history), the project and its sprints. Nothing is refetched except where an event cannot say enough: a
  * `partial` event (re-read the entity), a calendar whose date range the cache key does not hold, a subtask
- * deleted from a checklist never loaded.
+ * deleted from a checklist never loaded, an attachment that became ready (its download URL is per caller).
  */
 
 /** Someone else's (or another tab's) change of a task: the open panel warns about a field being edited. */
@@ -355,4 +356,27 @@ function applySprintEvent(ctx: ApplyContext, event: LiveChangeEvent): Outcome {
   else update<Sprint[]>(client, listKey, (items) => upsertById(items, event.data as Sprint));
   ctx.refresh(keys.burndown(event.entityId));
   return 'apply';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Attachments (not in the change feed: pushed only)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * An attachment became ready or went. A ready one comes without its download URL (per caller, short-lived): the
+ * task's list reads again; a deleted one leaves the list at once. The task's `attachmentCount` changed without a
+ * task event, and the uploader's own tab also sets it from a read of the task: so the task is re-read (its
+ * counters as of that read, applyFetchedTask) rather than counted here, and no upload is counted twice.
+ */
+export function applyAttachmentEvent(ctx: ApplyContext, event: AttachmentEvent): Outcome {
+  const { client, gate } = ctx;
+  const deleted = event.type === 'ATTACHMENT_DELETED';
+  const verdict = gate.admit({ ...event, action: deleted ? 'deleted' : 'created' });
+  if (verdict !== 'apply') return verdict;
+  const listKey = keys.attachments(event.taskId);
+  if (deleted) update<AttachmentWithUrl[]>(client, listKey, (items) => removeById(items, event.entityId));
+  else ctx.refresh(listKey);
+  if (cachedTasks(client, event.projectId, event.taskId).length === 0) return 'apply';
+  ctx.rereadTask(event.taskId);
+  return 'reread';
 }

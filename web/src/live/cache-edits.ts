@@ -94,12 +94,16 @@ export function withCounters(task: Task, delta: CounterDelta): Task {
   return next;
 }
 
-/** The task `incoming` with the counters of `cached` (the cache's are newer than the event's). */
+/**
+ * The task `incoming` with the counters of `cached` (the cache's are newer than the event's). `attachmentCount`
+ * too: attachments change it without a task event, and their events re-read the task (live/apply.ts).
+ */
 export const keepCounters = (incoming: Task, cached: Task): Task => ({
   ...incoming,
   commentCount: cached.commentCount,
   subtaskCount: cached.subtaskCount,
   subtasksDone: cached.subtasksDone,
+  attachmentCount: cached.attachmentCount,
 });
 
 /**

@@ -172,6 +172,51 @@ describe('LiveClient', () => {
     expect(live.view(P)?.status).toBe('live');
   });
 
+  it("an attachment made ready refreshes the task's file list and brings the card's count, once", async () => {
+    const reads: string[] = [];
+    const { live, client, socket } = setup({
+      readTask: async (id) => {
+        reads.push(id);
+        return task(id, { attachmentCount: 1 });
+      },
+    });
+    client.setQueryData(keys.attachments('a'), []);
+    live.track(P);
+    await settle();
+    socket().open();
+    socket().receive({ type: 'subscribed', projectId: P, session: 'mine', presence: [] });
+    await settle();
+    const frame: ServerFrame = {
+      type: 'ATTACHMENT_READY',
+      id: 'a.f1:ready',
+      projectId: P,
+      entityId: 'a.f1',
+      taskId: 'a',
+      actorId: 'alex',
+      at: iso(1000),
+      data: null,
+    };
+    socket().receive(frame);
+    socket().receive(frame); // the stream's retry
+    jest.advanceTimersByTime(1000);
+    await settle();
+    expect(client.getQueryState(keys.attachments('a'))?.isInvalidated).toBe(true);
+    expect(reads).toEqual(['a']);
+    const card = flatten(client.getQueryData<ColumnData>([...keys.column(P), 'todo', '{}']))[0];
+    expect(card?.attachmentCount).toBe(1);
+
+    // These events are not in the change feed: after a gap, the list reads again.
+    client.setQueryData(keys.attachments('a'), []);
+    socket().lose();
+    jest.advanceTimersByTime(1000);
+    await settle();
+    socket().open();
+    socket().receive({ type: 'subscribed', projectId: P, session: 'mine-2', presence: [] });
+    await settle();
+    jest.advanceTimersByTime(1000);
+    expect(client.getQueryState(keys.attachments('a'))?.isInvalidated).toBe(true);
+  });
+
   it('after a drop: reconnecting, then a new subscription catches up from the last event minus 5 s', async () => {
     const { live, socket, sockets, reads, feed, titles } = setup();
     live.track(P);

@@ -6,6 +6,7 @@ import type { LiveChangeEvent, ServerFrame } from '../../../shared/schemas/webso
 import { keys } from '../lib/data.ts';
 import { localDate } from '../board/board-logic.ts';
 import {
+  applyAttachmentEvent,
   applyEvent,
   applyFetchedTask,
   applyOwnComment,
@@ -372,6 +373,13 @@ export class LiveClient {
         void this.options.client.invalidateQueries({ queryKey: ['notifications'] });
         return;
       }
+      case 'ATTACHMENT_READY':
+      case 'ATTACHMENT_DELETED': {
+        // Not in the change feed (nothing to queue behind a catch-up): applied as it comes, once per id.
+        const project = this.projects.get(frame.projectId);
+        if (project && project.phase !== 'refused') applyAttachmentEvent(this.ctx, frame);
+        return;
+      }
       case 'PRESENCE': {
         const project = this.projects.get(frame.projectId);
         if (!project || project.phase === 'refused') return;
@@ -433,6 +441,8 @@ export class LiveClient {
     const queued = project.queue.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     project.queue = [];
     for (const event of queued) this.applyLive(project, event);
+    // Attachment events are not in the change feed: after a gap, the file list on screen reads again.
+    if (project.everLive) this.refresh(['attachments']);
     project.phase = 'live';
     project.everLive = true;
     this.publish(project.id);
