@@ -2,7 +2,10 @@
  * Notifications in a real browser, desktop and phone: Ana mentions Ben in a comment (picking him from the
  * @mention autocomplete); the mention shows highlighted; Ben, in a browser of his own, sees the bell's count,
  * opens the notification and lands on the task, and the count goes. The error case: marking all read while the
- * API fails says so and keeps the count. Set-up goes through the API.
+ * API fails says so and keeps the count. Unsubscribing from the link of a real email (read back from the SES
+ * emulator), signed out: the page reads, the button unsubscribes; a forged link says it is not valid. An
+ * invitation to someone with an account reaches their bell and leads to accepting it (a revoked one says it is
+ * not valid). Set-up goes through the API.
  */
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
@@ -15,10 +18,12 @@ import {
   explainFailure,
   newPage,
   screenshot,
+  seriousA11yViolations,
   signInThroughUi,
   signUpUser,
   type ViewportName,
 } from './support.ts';
+import { mailTo } from '../test/support.ts';
 
 const VIEWPORTS: ViewportName[] = ['desktop', 'phone'];
 
@@ -158,6 +163,102 @@ describe.each(VIEWPORTS)('notifications (%s)', (viewport) => {
           }),
         }),
       );
+    });
+  });
+
+  it('unsubscribes from the link in an email, without signing in; a forged link says so', async () => {
+    const { ana, ben, project } = await setUp();
+    const task = await createTaskWith(ana.idToken, project.id, {
+      title: 'Mail Ben about this',
+      assigneeIds: [ben.userId],
+    });
+    const mail = await mailTo(ben.email, new RegExp(`assigned you to ${task.key}`));
+    const link = /Unsubscribe from these emails: (\S+)/.exec(mail.body.text ?? '')?.[1];
+    expect(link).toMatch(/\/unsubscribe\?token=/);
+    expect(mail.body.html).toContain(`href="${link}"`);
+    const channels = async () =>
+      (await api<{ notificationPrefs: { channels?: Record<string, string> } }>('/me', { token: ben.idToken }))
+        .body.notificationPrefs.channels ?? {};
+    await withPages('unsubscribe', viewport, async (page) => {
+      // A browser where nobody is signed in, as a mail client opens a link.
+      await page.goto(link!);
+      await page.getByRole('heading', { name: 'Unsubscribe from TeamFlow emails' }).waitFor();
+      await page.getByRole('listitem').filter({ hasText: 'Assigned to me' }).waitFor();
+      // Opening the page changed nothing.
+      await expect(channels()).resolves.toEqual({});
+      await screenshot(page, `notifications-unsubscribe-${viewport}`);
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Unsubscribe', exact: true }).click();
+      await page.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /no longer come by email/ })
+        .getByText('Assigned to me')
+        .waitFor();
+      await expect(channels()).resolves.toEqual(
+        expect.objectContaining({ assigned: 'inApp', mentioned: 'inApp', dueSoon: 'inApp' }),
+      );
+      // On to the settings (signing in first).
+      await page.getByRole('link', { name: 'Choose which emails you get in Settings' }).click();
+      await page.waitForURL(/\/sign-in/);
+      await signInThroughUi(page, ben, { navigate: false });
+      await page.getByRole('heading', { name: 'Settings' }).waitFor();
+      await expect(page.getByLabel('Assigned to me', { exact: true }).inputValue()).resolves.toBe('inApp');
+
+      // The same link again: already unsubscribed.
+      await page.goto(link!);
+      await page.getByRole('heading', { name: 'You are already unsubscribed' }).waitFor();
+
+      // A forged (or cut) link: a clear error, nothing else.
+      const forged = new URL(link!);
+      forged.searchParams.set('token', `${forged.searchParams.get('token')!.slice(0, -2)}xx`);
+      await page.goto(forged.toString());
+      await page.getByRole('heading', { name: 'This unsubscribe link is not valid' }).waitFor();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /whole link/ })
+        .waitFor();
+      await expect(page.getByRole('button', { name: 'Unsubscribe', exact: true }).count()).resolves.toBe(0);
+      await screenshot(page, `notifications-unsubscribe-invalid-${viewport}`);
+    });
+  });
+
+  it('an invitation reaches the bell of someone with an account and leads to accepting it', async () => {
+    const { ana, ben } = await setUp();
+    const invite = async (name: string) => {
+      const workspaceName = `${name} ${randomUUID().slice(0, 6)}`;
+      const workspace = { ...(await createWorkspace(ana.idToken, workspaceName)), name: workspaceName };
+      const res = await api<{ id: string }>(`/workspaces/${workspace.id}/invitations`, {
+        method: 'POST',
+        token: ana.idToken,
+        body: { email: ben.email, role: 'member' },
+      });
+      expect(res.status).toBe(201);
+      return { workspace, invitationId: res.body.id };
+    };
+    // One invitation Ana takes back (the error path), then the one Ben accepts.
+    const revoked = await invite('Revoked');
+    expect(
+      (await api(`/invitations/${revoked.invitationId}`, { method: 'DELETE', token: ana.idToken })).status,
+    ).toBe(204);
+    const { workspace } = await invite('Joined');
+    await withPages('invitation', viewport, async (_a, b) => {
+      await signInThroughUi(b, ben);
+      await b.goto('/me');
+      await (await unreadBell(b, 2)).click();
+      await b
+        .getByRole('button', { name: new RegExp(`invited you to join ${revoked.workspace.name}`) })
+        .click();
+      await b.getByRole('heading', { name: 'This invitation link is not valid' }).waitFor();
+
+      await (await unreadBell(b, 1)).click();
+      await screenshot(b, `notifications-invitation-${viewport}`);
+      await b.getByRole('button', { name: new RegExp(`invited you to join ${workspace.name}`) }).click();
+      await b.waitForURL(/\/invitations\//);
+      await b.getByRole('heading', { name: `Join ${workspace.name}` }).waitFor();
+      await b.getByRole('button', { name: 'Accept invitation' }).click();
+      await b.waitForURL(`**/w/${workspace.id}`);
+      await b.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
     });
   });
 });

@@ -1,17 +1,22 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Comment } from '#shared/schemas/comments';
-import type { Notification } from '#shared/schemas/notifications';
+import type { Notification, UnsubscribePreview, UnsubscribeResult } from '#shared/schemas/notifications';
+import type { DailyResult } from '#functions/scheduled/daily';
 import { physicalFunctionName } from '../infra/definitions.ts';
+import { scheduledEvent } from '../infra/local/scheduler.ts';
 import {
   addMember,
   api,
   eventually,
   expectErrorShape,
+  invitationToken,
+  mailTo,
   outputs,
   signUpUser,
   type TestUser,
   invokeFunction,
+  uniqueIp,
 } from './support.ts';
 import {
   createProject,
@@ -53,6 +58,12 @@ const NOTIFY = physicalFunctionName('local', 'notify');
 
 /** Runs the notify function on a stream event, as the event source mapping would. */
 const runNotify = (event: DynamoDBStreamEvent) => invokeFunction<DynamoDBBatchResponse>(NOTIFY, event);
+
+const DAILY = physicalFunctionName('local', 'daily');
+/** Runs the daily job as its schedule would, at `at` (other suites' people may be handled too: harmless). */
+const runDaily = (at: Date) =>
+  invokeFunction<DailyResult>(DAILY, scheduledEvent(DAILY, at, outputs().region));
+const dayAfter = (at: Date) => new Date(at.getTime() + 86_400_000).toISOString().slice(0, 10);
 
 describe('notifications', () => {
   let owner: TestUser;
@@ -309,23 +320,69 @@ describe('notifications', () => {
       const headers = Object.fromEntries((mail!.headers ?? []).map((h) => [h.name, h.value]));
       expect(headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
       const link = /<(.+)>/.exec(headers['List-Unsubscribe']!)![1]!;
-      expect(text).toContain(link);
+      expect(link.startsWith(`${outputs().apiUrl}/unsubscribe?token=`)).toBe(true);
+      // The body's link opens the web app's page (reading changes nothing); the header's is the API's POST.
+      const token = new URL(link).searchParams.get('token')!;
+      const page = `${outputs().webUrl}/unsubscribe?token=${encodeURIComponent(token)}`;
+      expect(text).toContain(`Unsubscribe from these emails: ${page}`);
+      expect(mail!.body.html).toContain(`href="${page}"`);
+      expect(text).not.toContain(link);
 
-      // One-click, without signing in: assignments are no longer emailed (the bell still has them).
+      // Reading what the link would do, as the page does (and as a mail scanner following it would): no change.
+      const query = `/unsubscribe?token=${encodeURIComponent(token)}`;
+      const before = await read<{ notificationPrefs: unknown }>(dee, '/me');
+      for (let i = 0; i < 3; i++) {
+        const preview = await api<UnsubscribePreview>(query);
+        expect(preview.status).toBe(200);
+        expect(preview.body).toEqual({
+          email: `${dee.email[0]}***${dee.email.slice(dee.email.indexOf('@'))}`,
+          emailed: ['assigned', 'mentioned', 'dueSoon', 'invitation'],
+          unsubscribed: false,
+          settingsUrl: `${outputs().webUrl}/settings`,
+        });
+      }
+      expect((await read<{ notificationPrefs: unknown }>(dee, '/me')).notificationPrefs).toEqual(
+        before.notificationPrefs,
+      );
+
+      // A forged or garbled token: 400 naming `token`, for reading and for unsubscribing alike.
       const forged = link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
       const refused = await fetch(forged, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
       expect(refused.status).toBe(400);
       expect(
         ((await refused.json()) as { error: { details: Array<{ field: string }> } }).error.details,
       ).toEqual([expect.objectContaining({ field: 'token' })]);
+      for (const bad of [`/unsubscribe?token=${encodeURIComponent(`${dee.userId}.nope`)}`, '/unsubscribe']) {
+        const res = await api(bad);
+        expect(res.status).toBe(400);
+        expectErrorShape(res.body, 'VALIDATION_ERROR');
+        expect(fieldsOf(res)).toEqual(['token']);
+      }
+
+      // One-click, without signing in: nothing is emailed any more (the bell still has everything).
       const res = await fetch(link, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'List-Unsubscribe=One-Click',
       });
       expect(res.status).toBe(200);
+      expect((await res.json()) as UnsubscribeResult).toEqual({
+        unsubscribed: true,
+        changed: ['assigned', 'mentioned', 'dueSoon', 'invitation'],
+        settingsUrl: `${outputs().webUrl}/settings`,
+      });
       const me = await read<{ notificationPrefs: { channels: Record<string, string> } }>(dee, '/me');
-      expect(me.notificationPrefs.channels).toEqual({ assigned: 'inApp', mentioned: 'inApp' });
+      expect(me.notificationPrefs.channels).toEqual({
+        assigned: 'inApp',
+        mentioned: 'inApp',
+        dueSoon: 'inApp',
+        invitation: 'inApp',
+      });
+      const after = await api<UnsubscribePreview>(query);
+      expect(after.body).toEqual(expect.objectContaining({ emailed: [], unsubscribed: true }));
+      // Again (a second click): answered the same, nothing left to change.
+      const again = await api<UnsubscribeResult>(query, { method: 'POST' });
+      expect(again.body.changed).toEqual([]);
       const t3 = await createTask(owner, projectId, { title: 'Mail three', assigneeIds: [dee.userId] });
       await arrived(dee, 'assigned', t3.id);
       // Mentions are emailed again once switched back on; the assignment above was not.
@@ -358,10 +415,166 @@ describe('notifications', () => {
       expect(fays!.body.text).toContain(loud.title);
       expect(fays!.body.text).not.toContain('Muted');
       expect(await mailsTo(eve.email)).toEqual([]);
-      expect((await inbox(eve)).items).toEqual([]);
+      expect((await inbox(eve)).items.filter((n) => n.taskId)).toEqual([]);
       // Unmuting works per project.
       const unmuted = await setPrefs(fay, { mutedProjects: { [projectId]: false } });
       expect(unmuted.notificationPrefs.mutedProjects).toEqual({});
+    });
+
+    it('tells someone who has an account of an invitation: bell, frame, accept link; accepting reads it', async () => {
+      const [ivy, quiet] = await Promise.all([signUpUser('Ivy Invitee'), signUpUser('Quinn Quiet')]);
+      // Quinn wants invitations in the bell only: no invitation email.
+      await setPrefs(quiet, { channels: { invitation: 'inApp' } });
+      const live = await LiveClient.connect(outputs().wsUrl, ivy.idToken);
+      try {
+        for (const person of [ivy, quiet]) {
+          const res = await api(`/workspaces/${ws}/invitations`, {
+            method: 'POST',
+            token: owner.idToken,
+            body: { email: person.email, role: 'member' },
+          });
+          expect(res.status).toBe(201);
+        }
+        const token = invitationToken(await mailTo(ivy.email, /^Join /));
+        const note = (await inbox(ivy)).items.find((n) => n.kind === 'invitation');
+        expect(note).toEqual(
+          expect.objectContaining({
+            kind: 'invitation',
+            workspaceId: ws,
+            projectId: null,
+            taskId: null,
+            actorId: owner.userId,
+            title: 'Olga Owner invited you to join Notify Co as member',
+            link: `/invitations/${token}`,
+            readAt: null,
+          }),
+        );
+        await live.waitFor(isEvent('NOTIFICATION', note!.id), 15_000);
+        const quiets = (await inbox(quiet)).items.filter((n) => n.kind === 'invitation');
+        expect(quiets).toHaveLength(1);
+        // Accepting (from the link in the bell) marks it read.
+        const accepted = await api(`/invitations/${token}/accept`, {
+          method: 'POST',
+          token: ivy.idToken,
+          fromIp: uniqueIp(),
+        });
+        expect(accepted.status).toBe(200);
+        const after = await inbox(ivy);
+        expect(after.items.find((n) => n.id === note!.id)?.readAt).toEqual(expect.any(String));
+        expect(after.unreadCount).toBe(0);
+        // Ivy's email is the sign Quinn's would have come by now: none did.
+        const store = (await (await fetch(`${outputs().mailUrl}/store`)).json()) as {
+          emails: Array<{ subject: string; destination: { to: string[] } }>;
+        };
+        expect(
+          store.emails.filter((m) => m.destination.to.includes(quiet.email) && /^Join /.test(m.subject)),
+        ).toEqual([]);
+      } finally {
+        await live.close();
+      }
+    });
+
+    it('the daily job: "due soon" in the bell for each assignee of an open task due tomorrow, once', async () => {
+      const at = new Date();
+      const dueDate = dayAfter(at);
+      const [hal, ida] = await Promise.all([addMember(owner, ws, 'member'), addMember(owner, ws, 'member')]);
+      await setPrefs(ida, { channels: { dueSoon: 'off' } });
+      const due = (title: string, assigneeIds = [hal.userId, ida.userId, owner.userId]) =>
+        createTask(owner, projectId, { title, dueDate, assigneeIds });
+      const open = await due('Due tomorrow, open');
+      const done = await due('Due tomorrow, done');
+      await updateTask(owner, done, { status: 'done' });
+      const gone = await due('Due tomorrow, deleted');
+      expect(
+        (await api(`/tasks/${gone.id}?version=${gone.version}`, { method: 'DELETE', token: owner.idToken }))
+          .status,
+      ).toBe(200);
+      const later = await createTask(owner, projectId, {
+        title: 'Due next week',
+        dueDate: dayAfter(new Date(at.getTime() + 6 * 86_400_000)),
+        assigneeIds: [hal.userId],
+      });
+
+      // (Another suite may run the job meanwhile: what is asserted is what people got, not this run's counts.)
+      const first = await runDaily(at);
+      expect(first.reminders.failed).toBe(0);
+      const dueSoon = async (user: TestUser) => (await inbox(user)).items.filter((n) => n.kind === 'dueSoon');
+      const [note] = await dueSoon(hal);
+      expect(await dueSoon(hal)).toHaveLength(1);
+      expect(note).toEqual(
+        expect.objectContaining({
+          taskId: open.id,
+          projectId,
+          workspaceId: ws,
+          link: `/p/NTF/${open.key}`,
+          title: `${open.key} Due tomorrow, open is due tomorrow`,
+          readAt: null,
+        }),
+      );
+      // The owner (an assignee too) is told; Ida turned the kind off; the done, deleted and later tasks tell no one.
+      expect((await dueSoon(owner)).map((n) => n.taskId)).toEqual([open.id]);
+      expect(await dueSoon(ida)).toEqual([]);
+      for (const t of [done, gone, later]) {
+        expect((await inbox(hal)).items.filter((n) => n.taskId === t.id && n.kind === 'dueSoon')).toEqual([]);
+      }
+      // A rerun of the day (a retry, a manual run, later that day) writes nothing new.
+      const second = await runDaily(new Date(at.getTime() + 60_000));
+      expect(second.reminders.failed).toBe(0);
+      expect(await dueSoon(hal)).toEqual([note]);
+      // The due-date email (Hal's channel for it is email by default) went once.
+      await mailTo(hal.email, /^Due tomorrow/);
+    });
+
+    it('the daily digest: digest kinds wait for the day and go out as one email, never twice', async () => {
+      const at = new Date();
+      const [jay, kim] = await Promise.all([addMember(owner, ws, 'member'), addMember(owner, ws, 'member')]);
+      await setPrefs(jay, {
+        channels: { assigned: 'digest', mentioned: 'digest', dueSoon: 'digest', invitation: 'digest' },
+      });
+      // Kim asks through the contract's switch: every emailed kind in the digest.
+      await setPrefs(kim, { email: { digest: true } });
+      const assigned = await createTask(owner, projectId, {
+        title: 'Digest me',
+        assigneeIds: [jay.userId, kim.userId],
+      });
+      const dueSoon = await createTask(owner, projectId, {
+        title: 'Due for the digest',
+        dueDate: dayAfter(at),
+        assigneeIds: [jay.userId],
+      });
+      await comment(owner, assigned.id, `${handle(jay)} please`);
+      await arrived(jay, 'mentioned', assigned.id);
+      await arrived(kim, 'assigned', assigned.id);
+      // Past the batching window (3 s locally): nothing was mailed at once.
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(await mailsTo(jay.email)).toEqual([]);
+      expect(await mailsTo(kim.email)).toEqual([]);
+
+      const first = await runDaily(at);
+      expect(first.digests.failed).toBe(0);
+      const [digest] = await mailsOnce(jay.email, 1);
+      // Assigned to both tasks, mentioned on one, and the one due tomorrow.
+      expect(digest!.subject).toBe('Your TeamFlow digest: 4 updates');
+      for (const task of [assigned, dueSoon]) {
+        expect(digest!.body.text).toContain(`${outputs().webUrl}/p/NTF/${task.key}`);
+        expect(digest!.body.html).toContain(`/p/NTF/${task.key}`);
+      }
+      expect(digest!.body.text).toContain('is due tomorrow');
+      expect(digest!.body.text).toContain(`${outputs().webUrl}/unsubscribe?token=`);
+      const [kims] = await mailsOnce(kim.email, 1);
+      expect(kims!.subject).toBe('Your TeamFlow digest: 1 update');
+      // The rerun (same day) sends no second digest; the due-date email was never sent (its channel is the digest).
+      const second = await runDaily(new Date(at.getTime() + 60_000));
+      expect(second.digests.failed).toBe(0);
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(await mailsTo(jay.email)).toHaveLength(1);
+      expect(await mailsTo(kim.email)).toHaveLength(1);
+      const store = (await (await fetch(`${outputs().mailUrl}/store`)).json()) as {
+        emails: Array<{ subject: string; destination: { to: string[] } }>;
+      };
+      expect(
+        store.emails.filter((m) => m.destination.to.includes(jay.email) && /^Due tomorrow/.test(m.subject)),
+      ).toEqual([]);
     });
 
     it('sends a batch once however often its message is delivered', async () => {

@@ -3,7 +3,10 @@ import type { AcceptedMembership, Invitation, InvitationPreview, Role } from '#s
 import { ConflictError, ForbiddenError, NotFoundError } from '#functions/lib/errors';
 import { newChildId, workspaceOf } from '#functions/lib/ids';
 import { canManageMember } from './access.ts';
+import type { NotificationPrefs } from '#shared/schemas/me';
 import type { EmailMessage } from './email.ts';
+import { channelOf } from './notification-email.ts';
+import { notificationId, type NotificationRecord } from './notifications.ts';
 import type { Caller, WorkspaceService } from './workspaces.ts';
 
 export const INVITATION_DAYS = 7;
@@ -31,6 +34,25 @@ export interface InvitationRepository {
   ): Promise<AcceptOutcome>;
   isMemberEmail(workspaceId: string, email: string): Promise<boolean>;
 }
+
+/**
+ * The in-app side of an invitation: a person invited who already has an account gets an "invitation"
+ * notification (unless they turned the kind off) linking to the web app's accept page, `/invitations/<token>`;
+ * the kind's channel also decides the email (`email`: the invitation email, as for anyone without an account;
+ * `digest`: the daily digest instead; `inApp`, `off`: none). Accepting marks it read.
+ */
+export interface InvitationNotices {
+  /** The accounts registered with this address, with their notification preferences. */
+  accounts(email: string): Promise<Array<{ userId: string; prefs: NotificationPrefs | null }>>;
+  putIfAbsent(record: NotificationRecord): Promise<boolean>;
+  /** Collects notifications into the daily digest where the person's channel says so. */
+  schedule(records: NotificationRecord[], prefs: NotificationPrefs | null): Promise<void>;
+  markRead(userId: string, ids: string[], at: string): Promise<void>;
+}
+
+/** The id of an invitation's notification: one per invitation and account (the same on a retry). */
+const invitationNoticeId = (invitation: Pick<InvitationRecord, 'id' | 'createdAt'>) =>
+  notificationId({ sourceKey: `invitation:${invitation.id}`, kind: 'invitation', at: invitation.createdAt });
 
 /** `alex@example.com` → `a***@example.com`: enough to tell someone which address to sign in with. */
 export function maskEmail(email: string): string {
@@ -75,6 +97,7 @@ export class InvitationService {
     private readonly deliver: (message: EmailMessage) => Promise<void>,
     private readonly names: (userIds: string[]) => Promise<Map<string, string>>,
     private readonly webUrl: () => string,
+    private readonly notices: InvitationNotices,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -101,20 +124,51 @@ export class InvitationService {
       throw new ConflictError(`${email} already has a pending invitation`);
     }
     const inviterName = (await this.names([caller.userId])).get(caller.userId) ?? caller.email;
+    const notified: NotificationRecord[] = [];
     try {
-      await this.deliver(
-        invitationEmail({
-          to: email,
-          inviterName,
-          workspaceName: workspace.name,
-          role,
-          acceptUrl: `${this.webUrl()}/invitations/${token}`,
-          expiresAt: invitation.expiresAt,
-        }),
-      );
+      const accounts = await this.notices.accounts(email);
+      for (const { userId, prefs } of accounts) {
+        if (channelOf(prefs, 'invitation') === 'off') continue;
+        const notice: NotificationRecord = {
+          id: invitationNoticeId(invitation),
+          userId,
+          kind: 'invitation',
+          workspaceId,
+          projectId: null,
+          taskId: null,
+          actorId: caller.userId,
+          title: `${inviterName} invited you to join ${workspace.name} as ${role}`.slice(0, 300),
+          excerpt: `Open it to accept; it works until ${invitation.expiresAt.slice(0, 10)}.`,
+          // The accept page needs the token: only the invitee reads their own notifications.
+          link: `/invitations/${token}`,
+          createdAt: invitation.createdAt,
+          readAt: null,
+        };
+        await this.notices.putIfAbsent(notice);
+        await this.notices.schedule([notice], prefs);
+        notified.push(notice);
+      }
+      // The invitation email: to an address without an account, or an account whose channel asks for it.
+      const emailed =
+        accounts.length === 0 || accounts.some((a) => channelOf(a.prefs, 'invitation') === 'email');
+      if (emailed) {
+        await this.deliver(
+          invitationEmail({
+            to: email,
+            inviterName,
+            workspaceName: workspace.name,
+            role,
+            acceptUrl: `${this.webUrl()}/invitations/${token}`,
+            expiresAt: invitation.expiresAt,
+          }),
+        );
+      }
     } catch (error) {
-      // No invitation without its email: undo, so a retry can start over.
+      // No invitation without its email or notification: undo, so a retry can start over.
       await this.repository.revoke(invitation);
+      for (const notice of notified) {
+        await this.notices.markRead(notice.userId, [notice.id], now.toISOString()).catch(() => undefined);
+      }
       throw error;
     }
     return view(invitation);
@@ -175,12 +229,19 @@ export class InvitationService {
     if (invitation.email !== caller.email.toLowerCase()) {
       throw new ForbiddenError(`This invitation is for ${invitation.email}; sign in with that address`);
     }
+    const joinedAt = this.clock().toISOString();
     const outcome = await this.repository.accept(invitation, {
       userId: caller.userId,
       email: caller.email.toLowerCase(),
-      joinedAt: this.clock().toISOString(),
+      joinedAt,
     });
-    if ('ok' in outcome) return outcome.ok;
+    if ('ok' in outcome) {
+      // Its notification has done its job (a conditional update; there may be none: no account then, or off).
+      await this.notices
+        .markRead(caller.userId, [invitationNoticeId(invitation)], joinedAt)
+        .catch(() => undefined);
+      return outcome.ok;
+    }
     switch (outcome.error) {
       case 'already-member':
         throw new ConflictError('You are already a member of this workspace');

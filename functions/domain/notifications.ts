@@ -171,6 +171,11 @@ function titleOf(kind: NotificationKind, actor: string, what: string, failed: bo
       return `${actor} commented on ${what}`;
     case 'jobFinished':
       return failed ? `The AI breakdown of ${what} failed` : `The AI breakdown of ${what} is ready`;
+    // Made elsewhere (functions/domain/reminders.ts, invitations.ts), never from a table change.
+    case 'dueSoon':
+      return `${what} is due tomorrow`;
+    case 'invitation':
+      return `${actor} invited you to a workspace`;
   }
 }
 

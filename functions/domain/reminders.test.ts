@@ -7,13 +7,15 @@ import {
   memberKey,
   remindable,
   tomorrowIn,
-  wantsDueSoon,
+  startOfDayIn,
   DIGEST_MAX_TASKS,
+  type DueSoonNotices,
   type DueEntry,
   type ReminderProfile,
   type ReminderReads,
   type ReminderRepository,
 } from './reminders.ts';
+import type { NotificationRecord } from './notifications.ts';
 import type { TaskRecord } from './tasks.ts';
 import { PROJECT, WS, idIn, taskRecord } from './test-fixtures.ts';
 
@@ -85,12 +87,19 @@ describe("a person's tomorrow", () => {
   });
 });
 
-describe('notification preferences', () => {
-  test('dueSoon decides; a profile without the switch gets the default (on)', () => {
-    expect(wantsDueSoon({ email: { dueSoon: false } })).toBe(false);
-    expect(wantsDueSoon({ email: { dueSoon: true } })).toBe(true);
-    expect(wantsDueSoon({ email: {} })).toBe(true);
-    expect(wantsDueSoon(undefined)).toBe(true);
+describe('the start of a local day', () => {
+  test.each([
+    ['UTC', '2026-05-12', '2026-05-12T00:00:00.000Z'],
+    [null, '2026-05-12', '2026-05-12T00:00:00.000Z'],
+    ['Asia/Tokyo', '2026-05-12', '2026-05-11T15:00:00.000Z'],
+    ['America/Los_Angeles', '2026-05-12', '2026-05-12T07:00:00.000Z'],
+    ['Pacific/Kiritimati', '2026-05-12', '2026-05-11T10:00:00.000Z'],
+    ['Etc/GMT+12', '2026-05-12', '2026-05-12T12:00:00.000Z'],
+    // The day of a clock change: midnight is before it.
+    ['Europe/Berlin', '2026-03-29', '2026-03-28T23:00:00.000Z'],
+    ['Asia/Kolkata', '2026-05-12', '2026-05-11T18:30:00.000Z'],
+  ])('%s, %s: %s', (zone, day, expected) => {
+    expect(startOfDayIn(zone, day).toISOString()).toBe(expected);
   });
 });
 
@@ -227,6 +236,21 @@ class MemoryReminders implements ReminderRepository {
   }
 }
 
+/** Notifications put (by recipient and id, as the table keys them) and what was collected for the digest. */
+class MemoryNotices implements DueSoonNotices {
+  stored = new Map<string, NotificationRecord>();
+  digest: string[] = [];
+  async putIfAbsent(record: NotificationRecord) {
+    const key = `${record.userId}|${record.id}`;
+    if (this.stored.has(key)) return false;
+    this.stored.set(key, record);
+    return true;
+  }
+  async schedule(records: NotificationRecord[], prefs: { channels?: Record<string, string> } | null) {
+    for (const r of records) if (prefs?.channels?.[r.kind] === 'digest') this.digest.push(r.id);
+  }
+}
+
 describe('the reminder run', () => {
   const now = new Date('2026-05-11T16:00:00Z');
   const person = (userId: string, overrides: Partial<ReminderProfile> = {}): ReminderProfile => ({
@@ -234,7 +258,7 @@ describe('the reminder run', () => {
     email: `${userId}@example.com`,
     name: userId,
     timezone: 'UTC',
-    dueSoon: true,
+    notificationPrefs: null,
     ...overrides,
   });
   const t1 = taskRecord({ id: idIn(WS, 1), number: 1, dueDate: DUE, assigneeIds: ['ann', 'bob', 'cy'] });
@@ -245,22 +269,74 @@ describe('the reminder run', () => {
   const reads = readsOf([t1, t2, t3], ['ann', 'bob', 'cy', 'dee']);
   const people = [
     person('ann'),
-    person('bob', { dueSoon: false }),
+    person('bob', {
+      notificationPrefs: {
+        email: { assigned: true, mentioned: true, dueSoon: true, digest: false },
+        channels: { dueSoon: 'off' },
+      },
+    }),
     person('dee', { timezone: 'Asia/Tokyo' }),
   ];
 
   test('one digest per person who wants it; a second run sends nothing new', async () => {
     const repository = new MemoryReminders(entries, people, reads);
     const sent: EmailMessage[] = [];
-    const service = new DueReminderService(repository, async (m) => void sent.push(m), { webUrl: WEB });
+    const notices = new MemoryNotices();
+    const service = new DueReminderService(repository, async (m) => void sent.push(m), notices, {
+      webUrl: WEB,
+    });
     // cy has no profile (never signed in): skipped.
-    expect(await service.run(now)).toEqual({ people: 2, sent: 1, alreadySent: 0, optedOut: 1, failed: 0 });
+    expect(await service.run(now)).toEqual({
+      people: 2,
+      notified: 2,
+      sent: 1,
+      alreadySent: 0,
+      optedOut: 1,
+      failed: 0,
+    });
     expect(sent).toHaveLength(1);
     expect(sent[0]!.to).toBe('ann@example.com');
     expect(sent[0]!.text).toContain('WEB-1');
     expect(sent[0]!.text).toContain('WEB-2');
-    expect(await service.run(now)).toMatchObject({ sent: 0, alreadySent: 1 });
+    expect(await service.run(now)).toMatchObject({ sent: 0, alreadySent: 1, notified: 0 });
     expect(sent).toHaveLength(1);
+    // In the bell: one per task for ann (bob turned the kind off), written once however often the day runs.
+    const notes = [...notices.stored.values()];
+    expect(notes.map((n) => [n.userId, n.kind, n.link])).toEqual([
+      ['ann', 'dueSoon', '/p/WEB/WEB-1'],
+      ['ann', 'dueSoon', '/p/WEB/WEB-2'],
+    ]);
+    expect(notes[0]!.title).toBe(`WEB-1 ${t1.title} is due tomorrow`);
+    expect(notes[0]!.createdAt).toBe('2026-05-11T00:00:00.000Z');
+    const later = new DueReminderService(repository, async (m) => void sent.push(m), notices, {
+      webUrl: WEB,
+    });
+    expect(await later.run(new Date('2026-05-11T22:30:00Z'))).toMatchObject({ notified: 0 });
+  });
+
+  test('the digest channel collects the tasks instead of the due-date email; muted projects are not mailed', async () => {
+    const prefs = (channel: 'digest' | 'email', muted = false) => ({
+      email: { assigned: true, mentioned: true, dueSoon: true, digest: false },
+      channels: { dueSoon: channel },
+      ...(muted ? { mutedProjects: { [PROJECT]: true as const } } : {}),
+    });
+    const repository = new MemoryReminders(
+      entries,
+      [
+        person('ann', { notificationPrefs: prefs('digest') }),
+        person('bob', { notificationPrefs: prefs('email', true) }),
+      ],
+      reads,
+    );
+    const sent: EmailMessage[] = [];
+    const notices = new MemoryNotices();
+    const service = new DueReminderService(repository, async (m) => void sent.push(m), notices, {
+      webUrl: WEB,
+    });
+    expect(await service.run(now)).toMatchObject({ notified: 3, sent: 0 });
+    expect(sent).toEqual([]);
+    expect(notices.digest).toHaveLength(2);
+    expect([...notices.stored.values()].filter((n) => n.userId === 'bob')).toHaveLength(1);
   });
 
   test('a digest that cannot be queued gives its marker back, so the retry sends it', async () => {
@@ -271,7 +347,7 @@ describe('the reminder run', () => {
       if (fail) throw new Error('queue down');
       sent.push(m);
     };
-    const service = new DueReminderService(repository, deliver, { webUrl: WEB });
+    const service = new DueReminderService(repository, deliver, new MemoryNotices(), { webUrl: WEB });
     expect(await service.run(now)).toMatchObject({ sent: 0, failed: 1 });
     expect(repository.markers.size).toBe(0);
     fail = false;
@@ -281,7 +357,7 @@ describe('the reminder run', () => {
 
   test('out of time: the run fails before the next unit of work', async () => {
     const repository = new MemoryReminders(entries, people, reads);
-    const service = new DueReminderService(repository, async () => undefined, {
+    const service = new DueReminderService(repository, async () => undefined, new MemoryNotices(), {
       webUrl: WEB,
       hasTime: () => false,
     });

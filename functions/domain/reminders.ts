@@ -1,11 +1,15 @@
-import { DEFAULT_NOTIFICATION_PREFS } from '#shared/schemas/me';
+import type { NotificationPrefs } from '#shared/schemas/me';
 import type { TaskStatus } from '#shared/schemas/tasks';
 import { escapeHtml, type EmailMessage } from './email.ts';
+import { channelOf } from './notification-email.ts';
+import { notificationId, type NotificationRecord } from './notifications.ts';
 import { addDays, dayIn, type TaskRecord } from './tasks.ts';
 
 /**
  * Due-date reminders (run once a day by the `daily` function): every person with open tasks assigned to them
- * that are due tomorrow gets ONE email listing them, if their `notificationPrefs.email.dueSoon` is on.
+ * that are due tomorrow gets a "due soon" notification per task (in the bell, unless they turned the kind off),
+ * and, per the kind's channel: ONE email listing them (`email`), or the tasks join their daily digest (`digest`).
+ * Muted projects' tasks are not mailed (the bell still has them).
  *
  * "Tomorrow" is the person's: the day after the calendar day it is in their profile's time zone when the run
  * happens (UTC without one). The run's hour (infra/functions.ts) is chosen so that no time zone that observes
@@ -13,7 +17,9 @@ import { addDays, dayIn, type TaskRecord } from './tasks.ts';
  * (skipping a reminder) or repeat (the marker below makes a repeat harmless anyway).
  *
  * Idempotent: before sending, a marker `REMINDER#<due date>` is claimed for the person with a condition, so a
- * second run on the same day (a retry, a manual run) sends nothing new. The marker expires after a few days.
+ * second run on the same day (a retry, a manual run) sends nothing new. The marker expires after a few days. A
+ * notification's id is derived from its task and due date, and its time is the start of the person's day before
+ * the due date (the same on any run of that day), so a rerun writes the same item: nothing new.
  */
 
 /** How long the "digest sent" marker is kept (it only has to outlive the day it is about). */
@@ -46,10 +52,20 @@ export function candidateDueDates(now: Date): string[] {
   return dates;
 }
 
-/** Whether the profile's switches ask for due-date reminders (the default, for a profile without them, is on). */
-export function wantsDueSoon(prefs: { email?: { dueSoon?: unknown } } | null | undefined): boolean {
-  const value = prefs?.email?.dueSoon;
-  return typeof value === 'boolean' ? value : DEFAULT_NOTIFICATION_PREFS.email.dueSoon;
+/**
+ * The instant a local calendar day starts in a time zone (its first minute whose local date is `day`): found by
+ * halving the span of every zone's midnight, so clock changes need no offset arithmetic. Minute precision.
+ */
+export function startOfDayIn(timeZone: string | null | undefined, day: string): Date {
+  const zone = timeZone || 'UTC';
+  let low = Date.parse(`${day}T00:00:00Z`) - LATEST_OFFSET_MS - 60_000; // still the day before everywhere
+  let high = Date.parse(`${day}T00:00:00Z`) - EARLIEST_OFFSET_MS; // the day (or later) everywhere
+  while (high - low > 60_000) {
+    const middle = low + Math.floor((high - low) / 120_000) * 60_000;
+    if (dayIn(zone, new Date(middle)) >= day) high = middle;
+    else low = middle;
+  }
+  return new Date(high);
 }
 
 /** An assignment entry of the reminders index: someone's open task due on a date. */
@@ -67,7 +83,7 @@ export interface ReminderProfile {
   email: string;
   name: string;
   timezone: string | null;
-  dueSoon: boolean;
+  notificationPrefs: NotificationPrefs | null;
 }
 
 /** What the reminders need of a project. */
@@ -103,6 +119,9 @@ export interface ReminderRepository {
 
 /** One line of a digest. */
 export interface DigestTask {
+  taskId: string;
+  workspaceId: string;
+  projectId: string;
   key: string;
   number: number;
   title: string;
@@ -141,6 +160,9 @@ export function digestTasks(
     if (!project || project.archived || !reads.members.has(memberKey(task.workspaceId, userId))) continue;
     const key = `${project.key}-${task.number}`;
     tasks.push({
+      taskId: task.id,
+      workspaceId: task.workspaceId,
+      projectId: task.projectId,
       key,
       number: task.number,
       title: task.title,
@@ -166,6 +188,9 @@ export function longDate(day: string): string {
   }).format(new Date(`${day}T00:00:00Z`));
 }
 
+const SETTINGS_LINE =
+  'You can turn these reminders off, or have them in your daily digest, under your profile settings ("A task of mine is due tomorrow").';
+
 /** The digest email: every task due tomorrow, with its key, title, project and link. */
 export function dueSoonEmail(
   person: { email: string; name: string },
@@ -190,7 +215,7 @@ export function dueSoonEmail(
     ...shown.flatMap((t) => [`- ${t.key} ${t.title} (${t.projectName})`, `  ${t.url}`]),
     ...(moreLine ? [moreLine] : []),
     '',
-    'You can turn these reminders off under your profile settings ("Due soon").',
+    SETTINGS_LINE,
   ].join('\n');
   const items = shown
     .map(
@@ -203,18 +228,54 @@ export function dueSoonEmail(
     `<p>${count} assigned to you ${tasks.length === 1 ? 'is' : 'are'} due tomorrow, ${escapeHtml(when)}:</p>`,
     `<ul>${items}</ul>`,
     moreLine ? `<p>${escapeHtml(moreLine)}</p>` : '',
-    '<p>You can turn these reminders off under your profile settings ("Due soon").</p>',
+    `<p>${escapeHtml(SETTINGS_LINE)}</p>`,
   ].join('');
   return { kind: 'due-soon', to: person.email, subject, text, html };
+}
+
+/** The "due soon" notification of one task for one assignee (the same id and time on every run of the day). */
+export function dueSoonNotification(
+  userId: string,
+  timezone: string | null,
+  dueDate: string,
+  task: DigestTask,
+): NotificationRecord {
+  const source = { sourceKey: `due:${task.taskId}:${dueDate}`, kind: 'dueSoon' as const };
+  const at = startOfDayIn(timezone, addDays(dueDate, -1)).toISOString();
+  return {
+    id: notificationId({ ...source, at }),
+    userId,
+    kind: 'dueSoon',
+    workspaceId: task.workspaceId,
+    projectId: task.projectId,
+    taskId: task.taskId,
+    // Nobody did anything: the date came near. The recipient stands as the actor (as for a finished AI job).
+    actorId: userId,
+    title: `${task.key} ${task.title} is due tomorrow`.slice(0, 300),
+    excerpt: `Due ${longDate(dueDate)} · ${task.projectName}`,
+    link: `/p/${task.projectKey}/${task.key}`,
+    createdAt: at,
+    readAt: null,
+  };
+}
+
+/** Where the reminders put the "due soon" notifications (functions/domain/notifications.ts's store). */
+export interface DueSoonNotices {
+  /** Puts the notification unless one with its id is there; false when it was (a rerun). */
+  putIfAbsent(record: NotificationRecord): Promise<boolean>;
+  /** Collects a person's notifications into their daily digest where their channel says so (idempotent). */
+  schedule(records: NotificationRecord[], prefs: NotificationPrefs | null): Promise<void>;
 }
 
 export interface ReminderOutcome {
   /** People with an open task due on one of the candidate dates. */
   people: number;
+  /** "Due soon" notifications written (a rerun writes none). */
+  notified: number;
   sent: number;
   /** People whose digest for that date was sent by an earlier run. */
   alreadySent: number;
-  /** People who switched due-date emails off. */
+  /** People who turned "due soon" off. */
   optedOut: number;
   failed: number;
 }
@@ -237,12 +298,20 @@ export class DueReminderService {
   constructor(
     private readonly repository: ReminderRepository,
     private readonly deliver: (message: EmailMessage) => Promise<void>,
+    private readonly notices: DueSoonNotices,
     private readonly options: ReminderOptions,
   ) {}
 
   /** Sends the digests of the run at `now` (the schedule's time, so a retry computes the same dates). */
   async run(now: Date): Promise<ReminderOutcome> {
-    const outcome: ReminderOutcome = { people: 0, sent: 0, alreadySent: 0, optedOut: 0, failed: 0 };
+    const outcome: ReminderOutcome = {
+      people: 0,
+      notified: 0,
+      sent: 0,
+      alreadySent: 0,
+      optedOut: 0,
+      failed: 0,
+    };
     const hasTime = this.options.hasTime ?? (() => true);
     for (const dueDate of candidateDueDates(now)) {
       for await (const entries of this.repository.dueOn(dueDate)) {
@@ -264,7 +333,7 @@ export class DueReminderService {
       // Someone is only reminded on the run where this date is their tomorrow.
       if (!profile || tomorrowIn(profile.timezone, now) !== dueDate) continue;
       outcome.people++;
-      if (!profile.dueSoon) outcome.optedOut++;
+      if (channelOf(profile.notificationPrefs, 'dueSoon') === 'off') outcome.optedOut++;
       else wanted.push(profile);
     }
     if (wanted.length === 0) return;
@@ -273,14 +342,22 @@ export class DueReminderService {
     const reads = await this.repository.read(selected);
     const expiresAt = Math.floor(now.getTime() / 1000) + REMINDER_MARKER_DAYS * 86_400;
     for (const profile of wanted) {
-      const tasks = digestTasks(profile.userId, dueDate, selected, reads, this.options.webUrl);
+      const { userId, notificationPrefs: prefs } = profile;
+      const tasks = digestTasks(userId, dueDate, selected, reads, this.options.webUrl);
       if (tasks.length === 0) continue;
+      const notices = tasks.map((task) => dueSoonNotification(userId, profile.timezone, dueDate, task));
+      for (const notice of notices) if (await this.notices.putIfAbsent(notice)) outcome.notified++;
+      await this.notices.schedule(notices, prefs);
+      // The `email` channel: the due-date email of its own (muted projects' tasks left out).
+      if (channelOf(prefs, 'dueSoon') !== 'email') continue;
+      const mailed = tasks.filter((task) => !prefs?.mutedProjects?.[task.projectId]);
+      if (mailed.length === 0) continue;
       if (!(await this.repository.claim(profile.userId, dueDate, expiresAt))) {
         outcome.alreadySent++;
         continue;
       }
       try {
-        await this.deliver(dueSoonEmail(profile, dueDate, tasks, this.options.webUrl));
+        await this.deliver(dueSoonEmail(profile, dueDate, mailed, this.options.webUrl));
         outcome.sent++;
       } catch {
         outcome.failed++;

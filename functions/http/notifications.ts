@@ -2,14 +2,16 @@ import * as z from 'zod';
 import {
   listNotificationsQuerySchema,
   markReadSchema,
-  NOTIFICATION_KINDS,
+  type UnsubscribePreview,
+  type UnsubscribeResult,
 } from '#shared/schemas/notifications';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { ValidationError } from '#functions/lib/errors';
 import { bodyOf, caller, httpFunction, ok, queryOf, type ApiRequest } from '#functions/lib/http';
 import { pageQuerySchema } from '#functions/lib/pagination';
-import { channelOf, verifyUnsubscribeToken } from '#functions/domain/notification-email';
+import { maskEmail } from '#functions/domain/invitations';
+import { emailedKinds, verifyUnsubscribeToken } from '#functions/domain/notification-email';
 import { NotificationService } from '#functions/domain/notifications';
 import { DynamoNotificationRepository } from '#functions/store/notification-repository';
 import { DynamoUserRepository } from '#functions/store/user-repository';
@@ -27,26 +29,50 @@ export const handler = httpFunction({
   },
   'POST /api/notifications/read': async (request) =>
     ok(await notifications.markRead(caller(request).userId, bodyOf(markReadSchema, request))),
-  /** RFC 8058 one-click (a POST from the mail client, body `List-Unsubscribe=One-Click`), without signing in. */
+  /**
+   * RFC 8058 one-click (a POST from the mail client, body `List-Unsubscribe=One-Click`) and the web app's
+   * Unsubscribe button, without signing in: every kind now emailed goes to the bell only.
+   */
   'POST /api/unsubscribe': async (request) => ok(await unsubscribe(request)),
-  /** The link in the email's text, clicked by a person (same effect; harmless to repeat). */
-  'GET /api/unsubscribe': async (request) => ok(await unsubscribe(request)),
+  /**
+   * What the link would unsubscribe, for the web app's page (`/unsubscribe?token=`) that the emails link to.
+   * Changes nothing: mail scanners that follow links must not unsubscribe anyone.
+   */
+  'GET /api/unsubscribe': async (request) => ok(await preview(request)),
 });
 
-async function unsubscribe(request: ApiRequest) {
+const invalidToken = () =>
+  new ValidationError([{ field: 'token', message: 'is not a valid unsubscribe link' }]);
+
+/** The profile a signed unsubscribe token names (a forged or garbled token, or a profile gone: 400 `token`). */
+async function profileOf(request: ApiRequest) {
   const { token } = queryOf(unsubscribeQuery, request);
   const userId = verifyUnsubscribeToken(token, config.unsubscribeSecret);
-  if (!userId) throw new ValidationError([{ field: 'token', message: 'is not a valid unsubscribe link' }]);
-  const profile = await users.get(userId);
-  if (!profile) throw new ValidationError([{ field: 'token', message: 'is not a valid unsubscribe link' }]);
-  // Every kind now emailed goes to the bell only; what was off stays off.
-  const channels = Object.fromEntries(
-    NOTIFICATION_KINDS.filter((kind) => channelOf(profile.notificationPrefs, kind) === 'email').map(
-      (kind) => [kind, 'inApp' as const],
-    ),
-  );
-  if (Object.keys(channels).length) {
-    await users.update(userId, { notificationPrefs: { channels } }, new Date().toISOString());
+  const profile = userId ? await users.get(userId) : undefined;
+  if (!profile) throw invalidToken();
+  return profile;
+}
+
+const settingsUrl = () => `${config.webUrl}/settings`;
+
+async function preview(request: ApiRequest): Promise<UnsubscribePreview> {
+  const profile = await profileOf(request);
+  const emailed = emailedKinds(profile.notificationPrefs);
+  return {
+    email: maskEmail(profile.email),
+    emailed,
+    unsubscribed: emailed.length === 0,
+    settingsUrl: settingsUrl(),
+  };
+}
+
+async function unsubscribe(request: ApiRequest): Promise<UnsubscribeResult> {
+  const profile = await profileOf(request);
+  // Every kind now emailed (at once or in the digest) goes to the bell only; what was off stays off.
+  const changed = emailedKinds(profile.notificationPrefs);
+  if (changed.length) {
+    const channels = Object.fromEntries(changed.map((kind) => [kind, 'inApp' as const]));
+    await users.update(profile.id, { notificationPrefs: { channels } }, new Date().toISOString());
   }
-  return { unsubscribed: true, settingsUrl: `${config.webUrl}/settings` };
+  return { unsubscribed: true, changed, settingsUrl: settingsUrl() };
 }

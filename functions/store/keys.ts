@@ -30,6 +30,8 @@ export const ItemType = {
   AiUsage: 'AI_USAGE',
   Notification: 'NOTIFICATION',
   NotificationMailBatch: 'NOTIFICATION_MAIL_BATCH',
+  NotificationDigest: 'NOTIFICATION_DIGEST',
+  DigestSent: 'DIGEST_SENT',
   SuppressedEmail: 'SUPPRESSED_EMAIL',
 } as const;
 
@@ -51,6 +53,9 @@ export function shardOf(id: string, shards: number = DAY_SHARDS): number {
 
 export const keys = {
   user: (userId: string) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
+  /** GSI2 on profile items: the account(s) of an email address (an invitation tells an existing account). */
+  userByEmail: (email: string) => ({ GSI2PK: `EMAIL#${email.toLowerCase()}`, GSI2SK: 'PROFILE' }),
+  usersWithEmail: (email: string) => `EMAIL#${email.toLowerCase()}`,
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'CONN' }),
   /** GSI1: a user's open WebSocket connections (to push to one user). */
   connectionByUser: (userId: string, connectionId: string) => ({
@@ -232,6 +237,15 @@ export const keys = {
    * its delayed message is queued (functions/domain/notification-email.ts).
    */
   notificationMailBatch: (userId: string) => ({ PK: `USER#${userId}`, SK: 'NOTIFYMAIL' }),
+  /**
+   * A person's notifications collected for the daily digest email (ids, a string set). GSI1, sharded by user:
+   * the daily run finds everyone with a digest to send without a Scan.
+   */
+  notificationDigest: (userId: string) => ({ PK: `USER#${userId}`, SK: 'NOTIFYDIGEST' }),
+  digestPending: (userId: string) => ({ GSI1PK: `DIGEST#${shardOf(userId)}`, GSI1SK: userId }),
+  digestPendingShard: (shard: number) => `DIGEST#${shard}`,
+  /** Marker: the daily digest of `day` (the run's UTC date) went to this user (claimed before sending). */
+  digestSent: (userId: string, day: string) => ({ PK: `USER#${userId}`, SK: `DIGEST#${day}` }),
   /** An address that bounced or complained (SES events): mailed no more. */
   suppressedEmail: (email: string) => ({ PK: `SUPPRESSED#${email.toLowerCase()}`, SK: '#' }),
   /** Health probe: a GetItem of a key that never exists proves the table answers reads. */

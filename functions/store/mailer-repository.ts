@@ -1,13 +1,24 @@
-import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { NotificationPrefs } from '#shared/schemas/me';
-import type { MailerRepository, MailProfile } from '#functions/domain/notification-email';
+import type { MailBatch, MailerRepository, MailProfile } from '#functions/domain/notification-email';
 import type { NotificationRecord } from '#functions/domain/notifications';
-import { batchGetAll, writeIf } from './dynamo.ts';
-import { ItemType, keys } from './keys.ts';
+import { batchGetAll, queryPages, writeIf } from './dynamo.ts';
+import { DAY_SHARDS, ItemType, keys } from './keys.ts';
 import { toNotification } from './notification-repository.ts';
 
 /** A batch left behind (its message lost for good) expires after a day. */
 const BATCH_TTL_SECONDS = 24 * 3600;
+/** A digest no daily run has sent (the schedule broken for days) expires a week after its last addition. */
+const DIGEST_TTL_SECONDS = 7 * 24 * 3600;
+
+const batchKey = (userId: string, batch: MailBatch) =>
+  batch === 'digest' ? keys.notificationDigest(userId) : keys.notificationMailBatch(userId);
 
 /** Notification email batches, "sent" markers and suppressed addresses (see keys.ts). */
 export class DynamoMailerRepository implements MailerRepository {
@@ -49,23 +60,58 @@ export class DynamoMailerRepository implements MailerRepository {
     );
   }
 
-  async pending(userId: string): Promise<string[] | undefined> {
+  async addToDigest(userId: string, notificationId: string): Promise<void> {
+    const index = keys.digestPending(userId);
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.notificationDigest(userId),
+        UpdateExpression:
+          'ADD ids :id SET #type = :type, #ttl = :ttl, userId = :user, GSI1PK = :pk, GSI1SK = :sk',
+        ExpressionAttributeNames: { '#type': 'type', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':id': new Set([notificationId]),
+          ':type': ItemType.NotificationDigest,
+          ':ttl': Math.floor(Date.now() / 1000) + DIGEST_TTL_SECONDS,
+          ':user': userId,
+          ':pk': index.GSI1PK,
+          ':sk': index.GSI1SK,
+        },
+      }),
+    );
+  }
+
+  /** One Query per shard of GSI1 `DIGEST#<shard>` (no Scan), a page at a time. */
+  async *digestPeople(): AsyncIterable<string[]> {
+    for (let shard = 0; shard < DAY_SHARDS; shard++) {
+      const pages = queryPages(this.ddb, {
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.digestPendingShard(shard) },
+        ProjectionExpression: 'userId',
+      });
+      for await (const page of pages) yield page.map((item) => item.userId as string);
+    }
+  }
+
+  async pending(userId: string, batch: MailBatch): Promise<string[] | undefined> {
     const { Item } = await this.ddb.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: keys.notificationMailBatch(userId),
+        Key: batchKey(userId, batch),
         ConsistentRead: true,
       }),
     );
     return Item?.ids ? [...(Item.ids as Set<string>)] : undefined;
   }
 
-  async settle(userId: string, ids: string[]): Promise<boolean> {
+  async settle(userId: string, ids: string[], batch: MailBatch): Promise<boolean> {
     const { Attributes } = await this.ddb
       .send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.notificationMailBatch(userId),
+          Key: batchKey(userId, batch),
           UpdateExpression: 'DELETE ids :ids',
           ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeValues: { ':ids': new Set(ids) },
@@ -82,7 +128,7 @@ export class DynamoMailerRepository implements MailerRepository {
       this.ddb.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: keys.notificationMailBatch(userId),
+          Key: batchKey(userId, batch),
           ConditionExpression: 'attribute_not_exists(ids)',
         }),
       ),
@@ -132,6 +178,40 @@ export class DynamoMailerRepository implements MailerRepository {
         }),
       ),
     );
+  }
+
+  async releaseSent(userId: string, notificationId: string): Promise<void> {
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.notification(userId, notificationId),
+        UpdateExpression: 'REMOVE emailSentAt',
+        ConditionExpression: 'attribute_exists(PK)',
+      }),
+    );
+  }
+
+  claimDigestDay(userId: string, day: string, expiresAt: number): Promise<boolean> {
+    return writeIf(() =>
+      this.ddb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.digestSent(userId, day),
+            type: ItemType.DigestSent,
+            userId,
+            day,
+            sentAt: new Date().toISOString(),
+            ttl: expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+    );
+  }
+
+  async releaseDigestDay(userId: string, day: string): Promise<void> {
+    await this.ddb.send(new DeleteCommand({ TableName: this.tableName, Key: keys.digestSent(userId, day) }));
   }
 
   /** Records an address that bounced or complained (the SES events handler). */

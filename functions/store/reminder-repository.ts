@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { NotificationPrefs } from '#shared/schemas/me';
 import {
   memberKey,
-  wantsDueSoon,
   type DueEntry,
   type ReminderProfile,
   type ReminderReads,
@@ -59,7 +59,7 @@ export class DynamoReminderRepository implements ReminderRepository {
         email: item.email,
         name: typeof item.name === 'string' ? item.name : item.email,
         timezone: typeof item.timezone === 'string' ? item.timezone : null,
-        dueSoon: wantsDueSoon(item.notificationPrefs as Parameters<typeof wantsDueSoon>[0]),
+        notificationPrefs: (item.notificationPrefs as NotificationPrefs | undefined) ?? null,
       });
     }
     return profiles;

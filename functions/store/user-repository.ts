@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PatchMeInput, UserProfile } from '#shared/schemas/me';
 import type { UserRepository } from '#functions/domain/users';
-import { batchGetAll } from './dynamo.ts';
+import type { NotificationPrefs } from '#shared/schemas/me';
+import { batchGetAll, queryAll } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 
 const PROFILE_FIELDS = [
@@ -33,6 +34,25 @@ export class DynamoUserRepository implements UserRepository {
     return new Map(items.map((item) => [item.id as string, item.name as string]));
   }
 
+  /**
+   * The accounts registered with an email address, with their notification preferences (GSI2 on profile items;
+   * a profile written before that index key existed is not found).
+   */
+  async accountsByEmail(email: string): Promise<Array<{ userId: string; prefs: NotificationPrefs | null }>> {
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      IndexName: 'GSI2',
+      KeyConditionExpression: 'GSI2PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.usersWithEmail(email) },
+    });
+    return items
+      .filter((item) => item.type === ItemType.User)
+      .map((item) => ({
+        userId: item.id as string,
+        prefs: (item.notificationPrefs as NotificationPrefs | undefined) ?? null,
+      }));
+  }
+
   async get(userId: string): Promise<UserProfile | undefined> {
     const { Item } = await this.ddb.send(
       new GetCommand({ TableName: this.tableName, Key: keys.user(userId), ConsistentRead: true }),
@@ -45,7 +65,12 @@ export class DynamoUserRepository implements UserRepository {
       await this.ddb.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.user(profile.id), type: ItemType.User, ...profile },
+          Item: {
+            ...keys.user(profile.id),
+            ...keys.userByEmail(profile.email),
+            type: ItemType.User,
+            ...profile,
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );

@@ -35,7 +35,7 @@ const imageOf = (image: object | undefined) =>
 
 /**
  * Table changes → in-app notifications (functions/domain/notifications.ts), and those the recipient wants by
- * email into their pending email batch (functions/domain/notification-email.ts). The mapping's filter
+ * email into their pending email batch or daily digest (functions/domain/notification-email.ts). The mapping's filter
  * (infra/functions.ts) passes task and comment activities and AI job changes. A record that fails (a read or a
  * write) is reported alone and retried; a retry writes nothing twice (each notification's put is conditional on
  * its id, derived from the change).
@@ -54,7 +54,7 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
     const delivered = await notifier.deliver(group);
     const fresh = delivered.filter((d) => d.fresh).length;
     if (fresh > 0) metrics.addMetric('NotificationsCreated', MetricUnit.Count, fresh);
-    // Email: into each recipient's batch (idempotent, so a retried record schedules again safely).
+    // Email: into each recipient's batch or digest (idempotent, so a retried record schedules again safely).
     for (const { record, prefs } of delivered) await scheduleEmail(mailing, [record], prefs);
   }
 }

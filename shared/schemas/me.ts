@@ -28,10 +28,13 @@ export type EmailPrefs = z.infer<typeof emailPrefsSchema>;
 
 /**
  * Where each kind of notification goes: `inApp` (the bell only), `email` (the bell, and an email within a few
- * minutes, several events to one person in one email), `off` (nowhere). Unset: `email` for `assigned` and
- * `mentioned` when their `email` switch is on, else `inApp`.
+ * minutes, several events to one person in one email; for `dueSoon` the daily due-date email, for `invitation`
+ * the invitation email), `digest` (the bell, and the daily digest email: one a day of everything collected),
+ * `off` (nowhere). Unset: for `assigned`, `mentioned` and `dueSoon`, `email` when their `email` switch is on
+ * (`digest` instead when the `email.digest` switch is on too), else `inApp`; `invitation`: `email`; the others
+ * `inApp`. See channelOf in functions/domain/notification-email.ts.
  */
-export const NOTIFICATION_CHANNELS = ['inApp', 'email', 'off'] as const;
+export const NOTIFICATION_CHANNELS = ['inApp', 'email', 'digest', 'off'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 const channelSchema = z.enum(NOTIFICATION_CHANNELS);
 export const channelsSchema = z.strictObject(
@@ -53,6 +56,27 @@ export type NotificationPrefs = z.infer<typeof notificationPrefsSchema>;
 export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = {
   email: { assigned: true, mentioned: true, dueSoon: true, digest: false },
 };
+
+/** Kinds whose email switch (`notificationPrefs.email`) sets their default channel. */
+const SWITCHED = ['assigned', 'mentioned', 'dueSoon'] as const;
+const isSwitched = (kind: NotificationKind): kind is (typeof SWITCHED)[number] =>
+  (SWITCHED as readonly string[]).includes(kind);
+
+/**
+ * Where a kind of notification goes for a person (the server decides with this; the settings page shows it): a
+ * chosen channel, else the defaults described at NOTIFICATION_CHANNELS.
+ */
+export function channelOf(
+  prefs: (Pick<NotificationPrefs, 'channels'> & { email?: Partial<EmailPrefs> }) | null | undefined,
+  kind: NotificationKind,
+): NotificationChannel {
+  const chosen = prefs?.channels?.[kind];
+  if (chosen) return chosen;
+  if (kind === 'invitation') return 'email';
+  const email = { ...DEFAULT_NOTIFICATION_PREFS.email, ...prefs?.email };
+  if (!isSwitched(kind) || !email[kind]) return 'inApp';
+  return email.digest ? 'digest' : 'email';
+}
 
 /** `PATCH /api/me`: any subset; `notificationPrefs.email` may name only the switches that change. */
 export const patchMeSchema = z

@@ -51,6 +51,9 @@ const CommandPalette = lazy(() =>
 );
 const MyDayPage = lazy(() => import('./pages/my-day.tsx').then((m) => ({ default: m.MyDayPage })));
 const SettingsPage = lazy(() => import('./pages/settings.tsx').then((m) => ({ default: m.SettingsPage })));
+const UnsubscribePage = lazy(() =>
+  import('./pages/unsubscribe.tsx').then((m) => ({ default: m.UnsubscribePage })),
+);
 
 /**
  * The query cache, kept in IndexedDB per person (web/src/offline/persist.ts; sync.ts clears it when the session
@@ -92,6 +95,8 @@ export function App({ config }: { config: WebConfig }) {
                   <Route path="/sign-up" element={<SignUpPage />} />
                   <Route path="/confirm" element={<ConfirmPage />} />
                   <Route path="/forgot" element={<ForgotPage />} />
+                  {/* No sign-in: the emails' unsubscribe link (its signed token is the authority). */}
+                  <Route path="/unsubscribe" element={<UnsubscribePage />} />
                   <Route element={<RequireAuth />}>
                     <Route element={<Layout />}>
                       <Route index element={<HomePage />} />

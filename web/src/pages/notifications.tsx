@@ -1,10 +1,20 @@
 import { useEffect } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Notification } from '../../../shared/schemas/notifications.ts';
+import type { Notification, NotificationKind } from '../../../shared/schemas/notifications.ts';
 import { api, describeError } from '../lib/api.ts';
 import { Popover } from '../lib/ui.tsx';
 import './notifications.css';
+
+/** Each kind of notification as a person names it (settings, the unsubscribe page). */
+export const KIND_TITLES: Record<NotificationKind, string> = {
+  assigned: 'Assigned to me',
+  mentioned: 'Mentioned in a comment',
+  commented: 'A comment on a task I created or am assigned',
+  dueSoon: 'A task of mine is due tomorrow',
+  invitation: 'Invited to a workspace',
+  jobFinished: 'My AI breakdown finished',
+};
 
 /** The query key of the inbox (the live client invalidates it when a NOTIFICATION frame arrives). */
 export const NOTIFICATIONS_KEY = ['notifications'] as const;

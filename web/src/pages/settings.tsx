@@ -1,38 +1,26 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  channelOf,
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
-  type NotificationPrefs,
   type PatchMeInput,
   type UserProfile,
 } from '../../../shared/schemas/me.ts';
 import { NOTIFICATION_KINDS, type NotificationKind } from '../../../shared/schemas/notifications.ts';
+import { KIND_TITLES } from './notifications.tsx';
 import { PageHeader, useCurrentWorkspace } from '../App.tsx';
 import { api, describeError } from '../lib/api.ts';
 import { useProjects } from '../lib/data.ts';
 import { ErrorState, Spinner } from '../lib/ui.tsx';
 import './notifications.css';
 
-const KIND_TITLES: Record<NotificationKind, string> = {
-  assigned: 'Assigned to me',
-  mentioned: 'Mentioned in a comment',
-  commented: 'A comment on a task I created or am assigned',
-  jobFinished: 'My AI breakdown finished',
-};
 const CHANNEL_TITLES: Record<NotificationChannel, string> = {
   inApp: 'In the app',
   email: 'In the app and by email',
+  digest: 'In the app and in the daily digest email',
   off: 'Off',
 };
-
-/** The channel in effect for a kind (the server's rule, functions/domain/notification-email.ts). */
-function channelOf(prefs: NotificationPrefs, kind: NotificationKind): NotificationChannel {
-  const chosen = prefs.channels?.[kind];
-  if (chosen) return chosen;
-  if (kind === 'assigned' || kind === 'mentioned') return prefs.email[kind] ? 'email' : 'inApp';
-  return 'inApp';
-}
 
 const timeZones = (): string[] => {
   const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf;
@@ -52,7 +40,6 @@ export function SettingsPage() {
   const [name, setName] = useState('');
   const [timezone, setTimezone] = useState('UTC');
   const [channels, setChannels] = useState<Partial<Record<NotificationKind, NotificationChannel>>>({});
-  const [dueSoon, setDueSoon] = useState(true);
   const [muted, setMuted] = useState<Record<string, boolean>>({});
   const [saved, setSaved] = useState(false);
   const id = useId();
@@ -61,7 +48,6 @@ export function SettingsPage() {
     setName(me.name);
     setTimezone(me.timezone);
     setChannels(Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, channelOf(me.notificationPrefs, k)])));
-    setDueSoon(me.notificationPrefs.email.dueSoon);
     setMuted({ ...me.notificationPrefs.mutedProjects });
   }, [me]);
   const save = useMutation({
@@ -86,7 +72,6 @@ export function SettingsPage() {
       timezone,
       notificationPrefs: {
         channels,
-        email: { dueSoon },
         ...(Object.keys(mutedChanges).length ? { mutedProjects: mutedChanges } : {}),
       },
     });
@@ -127,10 +112,10 @@ export function SettingsPage() {
               </select>
             </div>
           ))}
-          <label className="check">
-            <input type="checkbox" checked={dueSoon} onChange={(e) => setDueSoon(e.target.checked)} />
-            Daily email of my tasks due tomorrow
-          </label>
+          <p className="muted">
+            The daily digest is one email a day (at 16:00 UTC) of everything collected since the last one; a
+            task due tomorrow by email comes in a daily email of its own.
+          </p>
         </fieldset>
         {projects.length > 0 && (
           <fieldset>
