@@ -35,17 +35,26 @@ async function call(
   return (text ? JSON.parse(text) : {}) as Record<string, never>;
 }
 
-async function latestMailToken(o: LocalOutputs, to: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
+/** The first match of `pattern` in the newest email to `to` that has one (mail goes stream → queue → worker). */
+async function fromLatestMail(o: LocalOutputs, to: string, pattern: RegExp): Promise<string> {
+  return poll(async () => {
     const { emails } = (await (await fetch(`${o.mailUrl}/store`)).json()) as {
       emails: Array<{ destination: { to: string[] }; body: { text?: string } }>;
     };
-    const mail = emails.filter((m) => m.destination.to.includes(to)).at(-1);
-    const token = /\/invitations\/([A-Za-z0-9_-]{43})/.exec(mail?.body.text ?? '')?.[1];
-    if (token) return token;
+    const texts = emails.filter((m) => m.destination.to.includes(to)).map((m) => m.body.text ?? '');
+    if (process.env.DEBUG_MAIL) console.log(texts.map((t) => t.slice(0, 400)));
+    return texts.map((text) => pattern.exec(text)?.[1]).findLast(Boolean);
+  }, `no mail to ${to} matching ${pattern}`);
+}
+
+/** Asks `probe` every 100 ms for up to 30 s until it has an answer (these calls are not counted). */
+async function poll<T>(probe: () => Promise<T | undefined>, failure: string): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const answer = await probe();
+    if (answer !== undefined) return answer;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`no invitation mail to ${to}`);
+  throw new Error(failure);
 }
 
 export async function apiCalls(root: string): Promise<void> {
@@ -84,7 +93,8 @@ export async function apiCalls(root: string): Promise<void> {
       `/workspaces/${ws.id}/invitations`,
       as(owner),
     );
-    const token = await latestMailToken(o, invitee.email);
+    const token = await fromLatestMail(o, invitee.email, /\/invitations\/([A-Za-z0-9_-]{43})/);
+    await call(o, steps, 'GET /api/invitations/{token}', `/invitations/${token}`, as(invitee));
     await call(o, steps, 'POST /api/invitations/{token}/accept', `/invitations/${token}/accept`, {
       method: 'POST',
       user: invitee,
@@ -273,6 +283,63 @@ export async function apiCalls(root: string): Promise<void> {
       patch(owner, { version: 1, body: 'Looks great' }),
     );
     await call(o, steps, 'DELETE /api/comments/{commentId}', `/comments/${comment.id}?version=2`, del(owner));
+
+    // Notifications: a mention of the invitee is noticed on the table's stream (not counted here).
+    await call(
+      o,
+      steps,
+      'POST /api/tasks/{taskId}/comments',
+      `/tasks/${task.id}/comments`,
+      post(owner, { body: 'Over to you @Invitee' }),
+    );
+    const unread = (user: LocalUser) =>
+      fetch(`${o.local.gatewayUrl}/api/notifications?unread=true`, {
+        headers: { authorization: `Bearer ${user.idToken}` },
+      }).then((r) => r.json() as Promise<{ items: Array<{ id: string }> }>);
+    const note = await poll(async () => (await unread(invitee)).items[0], 'no notification for the mention');
+    await call(o, steps, 'GET /api/notifications', '/notifications?unread=true', as(invitee));
+    // Its email first: a notification read within the batching window is not emailed.
+    const unsubscribe = await fromLatestMail(o, invitee.email, /\/unsubscribe\?token=([^\s"&<>]+)/);
+    await call(
+      o,
+      steps,
+      'POST /api/notifications/read',
+      '/notifications/read',
+      post(invitee, { ids: [note.id] }),
+    );
+    await call(o, steps, 'GET /api/unsubscribe', `/unsubscribe?token=${unsubscribe}`);
+    await call(o, steps, 'POST /api/unsubscribe', `/unsubscribe?token=${unsubscribe}`, { method: 'POST' });
+
+    // Attachments: create, the PUT straight to the storage (not the API), confirm, list, delete.
+    const file = Buffer.from('TeamFlow bench attachment\n');
+    const upload = (await call(
+      o,
+      steps,
+      'POST /api/tasks/{taskId}/attachments',
+      `/tasks/${task.id}/attachments`,
+      post(owner, { fileName: 'notes.txt', contentType: 'text/plain', size: file.length }),
+    )) as unknown as { id: string; uploadUrl: string; uploadHeaders: Record<string, string> };
+    const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: upload.uploadHeaders, body: file });
+    if (!put.ok) throw new Error(`the presigned PUT failed: ${put.status}`);
+    await call(
+      o,
+      steps,
+      'POST /api/attachments/{attachmentId}/confirm',
+      `/attachments/${upload.id}/confirm`,
+      post(owner, {}),
+    );
+    await call(o, steps, 'GET /api/tasks/{taskId}/attachments', `/tasks/${task.id}/attachments`, as(owner));
+    await call(o, steps, 'DELETE /api/attachments/{attachmentId}', `/attachments/${upload.id}`, del(owner));
+
+    // AI breakdown: the request (the job runs on the AI queue's worker) and reading the job.
+    const job = await call(
+      o,
+      steps,
+      'POST /api/tasks/{taskId}/ai-breakdown',
+      `/tasks/${task.id}/ai-breakdown`,
+      post(owner, {}),
+    );
+    await call(o, steps, 'GET /api/jobs/{jobId}', `/jobs/${job.jobId}`, as(owner));
     await call(
       o,
       steps,
