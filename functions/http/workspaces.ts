@@ -9,15 +9,14 @@ import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { bodyOf, caller, created, httpFunction, noContent, ok, pathOf, queryOf } from '#functions/lib/http';
 import { childIdSchema, workspaceIdSchema } from '#functions/lib/ids';
-import { enqueueEmail, enqueueNotificationBatch } from '#functions/lib/email-queue';
+import { enqueueEmail } from '#functions/lib/email-queue';
+import { scheduleNotificationEmail } from '#functions/lib/notification-mail';
 import { pageQuerySchema } from '#functions/lib/pagination';
 import { workspacePath } from '#functions/lib/params';
 import { limitRequests } from '#functions/lib/rate-limit';
 import { InvitationService } from '#functions/domain/invitations';
-import { scheduleEmail } from '#functions/domain/notification-email';
 import { WorkspaceService } from '#functions/domain/workspaces';
 import { DynamoInvitationRepository } from '#functions/store/invitation-repository';
-import { DynamoMailerRepository } from '#functions/store/mailer-repository';
 import { DynamoNotificationRepository } from '#functions/store/notification-repository';
 import { DynamoUserRepository } from '#functions/store/user-repository';
 import { DynamoWorkspaceRepository } from '#functions/store/workspace-repository';
@@ -36,15 +35,11 @@ const invitations = new InvitationService(
 /** An invitation to someone who has an account also reaches their bell (functions/domain/invitations.ts). */
 function invitationNotices() {
   const notifications = new DynamoNotificationRepository(ddb, config.tableName);
-  const mailing = {
-    repository: new DynamoMailerRepository(ddb, config.tableName),
-    queueBatch: enqueueNotificationBatch,
-  };
   return {
     accounts: (email: string) => users.accountsByEmail(email),
     putIfAbsent: notifications.putIfAbsent.bind(notifications),
     markRead: notifications.markRead.bind(notifications),
-    schedule: scheduleEmail.bind(null, mailing),
+    schedule: scheduleNotificationEmail,
   };
 }
 

@@ -4,38 +4,21 @@ import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
-import { enqueueEmail, enqueueNotificationBatch } from '#functions/lib/email-queue';
+import { enqueueEmail } from '#functions/lib/email-queue';
+import { mailing, notificationMailer, scheduleNotificationEmail } from '#functions/lib/notification-mail';
 import { logger, metrics, publishMetrics } from '#functions/lib/observability';
 import { DigestService, type DigestOutcome } from '#functions/domain/digest';
 import { HousekeepingService, type HousekeepingOutcome } from '#functions/domain/housekeeping';
-import { NotificationMailer, scheduleEmail } from '#functions/domain/notification-email';
 import { DueReminderService, type ReminderOutcome } from '#functions/domain/reminders';
 import { DynamoHousekeepingRepository } from '#functions/store/housekeeping-repository';
-import { DynamoMailerRepository } from '#functions/store/mailer-repository';
 import { DynamoNotificationRepository } from '#functions/store/notification-repository';
 import { DynamoReminderRepository } from '#functions/store/reminder-repository';
 
 const reminders = new DynamoReminderRepository(ddb, config.tableName);
 const housekeeping = new DynamoHousekeepingRepository(ddb, config.tableName);
 const notifications = new DynamoNotificationRepository(ddb, config.tableName);
-const mailing = {
-  repository: new DynamoMailerRepository(ddb, config.tableName),
-  queueBatch: enqueueNotificationBatch,
-};
-const mailer = new NotificationMailer({
-  ...mailing,
-  // The digest goes on the email queue; the email worker sends it.
-  send: enqueueEmail,
-  get webUrl() {
-    return config.webUrl;
-  },
-  get apiUrl() {
-    return `${config.webUrl}/api`;
-  },
-  get secret() {
-    return config.unsubscribeSecret;
-  },
-});
+// The digest goes on the email queue; the email worker sends it.
+const mailer = notificationMailer(enqueueEmail);
 
 /** Time kept back from the timeout for the unit of work in flight; what is left fails the run, and its retry goes on. */
 const TIME_RESERVE_MS = 30_000;
@@ -63,7 +46,7 @@ export const handler = middy<Partial<ScheduledEvent>, DailyResult>()
 
     const notices = {
       putIfAbsent: notifications.putIfAbsent.bind(notifications),
-      schedule: scheduleEmail.bind(null, mailing),
+      schedule: scheduleNotificationEmail,
     };
     const reminderOutcome = await new DueReminderService(reminders, enqueueEmail, notices, {
       webUrl: config.webUrl,

@@ -9,20 +9,14 @@ import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { logger, metrics, publishMetrics } from '#functions/lib/observability';
 import { bySource, candidatesOf, Notifier, type NotifyItems } from '#functions/domain/notifications';
-import { enqueueNotificationBatch } from '#functions/lib/email-queue';
-import { scheduleEmail } from '#functions/domain/notification-email';
+import { scheduleNotificationEmail } from '#functions/lib/notification-mail';
 import { toActivity } from '#functions/store/activity';
-import { DynamoMailerRepository } from '#functions/store/mailer-repository';
 import { toJob } from '#functions/store/ai-job-repository';
 import { ItemType } from '#functions/store/keys';
 import { DynamoNotificationRepository } from '#functions/store/notification-repository';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const notifier = new Notifier(new DynamoNotificationRepository(ddb, config.tableName));
-const mailing = {
-  repository: new DynamoMailerRepository(ddb, config.tableName),
-  queueBatch: enqueueNotificationBatch,
-};
 const ITEMS: NotifyItems = {
   isActivity: (item) => item.type === ItemType.Activity,
   isJob: (item) => item.type === ItemType.Job,
@@ -55,7 +49,7 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
     const fresh = delivered.filter((d) => d.fresh).length;
     if (fresh > 0) metrics.addMetric('NotificationsCreated', MetricUnit.Count, fresh);
     // Email: into each recipient's batch or digest (idempotent, so a retried record schedules again safely).
-    for (const { record, prefs } of delivered) await scheduleEmail(mailing, [record], prefs);
+    for (const { record, prefs } of delivered) await scheduleNotificationEmail([record], prefs);
   }
 }
 

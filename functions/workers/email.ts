@@ -6,29 +6,13 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { config } from '#functions/lib/config';
 import { logger, metrics, publishMetrics } from '#functions/lib/observability';
-import { ddb } from '#functions/lib/dynamodb';
-import { enqueueNotificationBatch } from '#functions/lib/email-queue';
+import { notificationMailer } from '#functions/lib/notification-mail';
 import { emailMessageSchema, notificationBatchSchema, type EmailMessage } from '#functions/domain/email';
-import { NotificationMailer } from '#functions/domain/notification-email';
-import { DynamoMailerRepository } from '#functions/store/mailer-repository';
 
 const ses = new SESv2Client({});
 const processor = new BatchProcessor(EventType.SQS);
 
-const mailer = new NotificationMailer({
-  repository: new DynamoMailerRepository(ddb, config.tableName),
-  queueBatch: enqueueNotificationBatch,
-  send: sendEmail,
-  get webUrl() {
-    return config.webUrl;
-  },
-  get apiUrl() {
-    return `${config.webUrl}/api`;
-  },
-  get secret() {
-    return config.unsubscribeSecret;
-  },
-});
+const mailer = notificationMailer(sendEmail);
 
 async function sendEmail(message: EmailMessage): Promise<void> {
   const content = {
