@@ -6,6 +6,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   BatchGetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
@@ -94,6 +95,19 @@ export async function writeIf(send: () => Promise<unknown>): Promise<boolean> {
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/** Puts `item` unless an item with its key exists: true when it was written (a once-only marker, a new record). */
+export function putIfAbsent(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  return writeIf(() =>
+    ddb.send(
+      new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }),
+    ),
+  );
 }
 
 /** For each part of a cancelled transaction, whether its condition failed (same order as the parts). */

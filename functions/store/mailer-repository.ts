@@ -1,14 +1,13 @@
 import {
   DeleteCommand,
   GetCommand,
-  PutCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { NotificationPrefs } from '#shared/schemas/me';
 import type { MailBatch, MailerRepository, MailProfile } from '#functions/domain/notification-email';
 import type { NotificationRecord } from '#functions/domain/notifications';
-import { batchGetAll, queryPages, writeIf } from './dynamo.ts';
+import { batchGetAll, putIfAbsent, queryPages, writeIf } from './dynamo.ts';
 import { DAY_SHARDS, ItemType, keys } from './keys.ts';
 import { toNotification } from './notification-repository.ts';
 
@@ -192,22 +191,14 @@ export class DynamoMailerRepository implements MailerRepository {
   }
 
   claimDigestDay(userId: string, day: string, expiresAt: number): Promise<boolean> {
-    return writeIf(() =>
-      this.ddb.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.digestSent(userId, day),
-            type: ItemType.DigestSent,
-            userId,
-            day,
-            sentAt: new Date().toISOString(),
-            ttl: expiresAt,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      ),
-    );
+    return putIfAbsent(this.ddb, this.tableName, {
+      ...keys.digestSent(userId, day),
+      type: ItemType.DigestSent,
+      userId,
+      day,
+      sentAt: new Date().toISOString(),
+      ttl: expiresAt,
+    });
   }
 
   async releaseDigestDay(userId: string, day: string): Promise<void> {

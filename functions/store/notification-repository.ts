@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NotificationPrefs } from '#shared/schemas/me';
 import type {
   NotificationRecord,
@@ -7,7 +7,7 @@ import type {
   NotifyContext,
 } from '#functions/domain/notifications';
 import type { Page } from '#functions/lib/pagination';
-import { batchGetAll, queryAll, queryPage, writeIf } from './dynamo.ts';
+import { batchGetAll, queryAll, queryPage, putIfAbsent, writeIf } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toTask } from './task-repository.ts';
 import { DynamoUserRepository } from './user-repository.ts';
@@ -98,15 +98,7 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
     for (const field of ['projectId', 'taskId', 'excerpt', 'readAt'] as const) {
       if (item[field] === null) delete item[field];
     }
-    return writeIf(() =>
-      this.ddb.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      ),
-    );
+    return putIfAbsent(this.ddb, this.tableName, item);
   }
 
   async list(

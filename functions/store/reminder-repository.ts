@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NotificationPrefs } from '#shared/schemas/me';
 import {
   memberKey,
@@ -7,7 +7,7 @@ import {
   type ReminderReads,
   type ReminderRepository,
 } from '#functions/domain/reminders';
-import { batchGetAll, queryPages, writeIf } from './dynamo.ts';
+import { batchGetAll, queryPages, putIfAbsent } from './dynamo.ts';
 import { DAY_SHARDS, ItemType, keys } from './keys.ts';
 import { toTask } from './task-repository.ts';
 
@@ -86,22 +86,14 @@ export class DynamoReminderRepository implements ReminderRepository {
   }
 
   claim(userId: string, dueDate: string, expiresAt: number): Promise<boolean> {
-    return writeIf(() =>
-      this.ddb.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.reminder(userId, dueDate),
-            type: ItemType.Reminder,
-            userId,
-            dueDate,
-            sentAt: new Date().toISOString(),
-            ttl: expiresAt,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      ),
-    );
+    return putIfAbsent(this.ddb, this.tableName, {
+      ...keys.reminder(userId, dueDate),
+      type: ItemType.Reminder,
+      userId,
+      dueDate,
+      sentAt: new Date().toISOString(),
+      ttl: expiresAt,
+    });
   }
 
   async release(userId: string, dueDate: string): Promise<void> {
