@@ -13,6 +13,7 @@ import {
   createTask,
   dragWithMouse,
   explainFailure,
+  journeySteps,
   getTask,
   hasNoHorizontalPageScroll,
   newPage,
@@ -47,18 +48,7 @@ describe.each<[ViewportName, string]>([
   };
   const firstTitle = `Write the launch plan (${viewport})`;
 
-  // The steps build on each other: once one fails, the next ones fail at once with that reason.
-  let broken: string | undefined;
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      if (broken) throw new Error(`skipped: the step "${broken}" failed`);
-      try {
-        await fn();
-      } catch (error) {
-        broken = name;
-        await explainFailure(page, `${viewport}-${name}`, error);
-      }
-    });
+  const step = journeySteps((name, error) => explainFailure(page, `${viewport}-${name}`, error));
 
   beforeAll(async () => {
     ({ context, page } = await newPage(viewport));

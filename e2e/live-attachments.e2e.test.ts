@@ -13,6 +13,7 @@ import {
   createTask,
   createWorkspace,
   explainFailure,
+  journeySteps,
   newPage,
   screenshot,
   signInThroughUi,
@@ -49,20 +50,11 @@ describe.each<[ViewportName, string]>([
   let a: Page;
   let b: Page;
 
-  // The steps build on each other: once one fails, the next ones fail at once with that reason.
-  let broken: string | undefined;
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      if (broken) throw new Error(`skipped: the step "${broken}" failed`);
-      try {
-        await fn();
-      } catch (error) {
-        broken = name;
-        if (a && !a.isClosed())
-          await screenshot(a, `live-attachments-${viewport}-alex-failed`).catch(() => {});
-        await explainFailure(b, `live-attachments-${viewport}-${name}`, error);
-      }
-    });
+  const step = journeySteps(async (name, error) => {
+    if (a && !a.isClosed())
+      await screenshot(a, `live-attachments-${viewport}-alex-failed`).catch(() => undefined);
+    return explainFailure(b, `live-attachments-${viewport}-${name}`, error);
+  });
 
   const alexPanel = () => a.getByRole('dialog');
   const samPanel = () => b.getByRole('dialog');

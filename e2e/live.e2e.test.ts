@@ -16,6 +16,7 @@ import {
   createTask,
   createWorkspace,
   explainFailure,
+  journeySteps,
   getTask,
   newPage,
   screenshot,
@@ -57,19 +58,10 @@ describe.each<[ViewportName, string]>([
   let a: Page;
   let b: Page;
 
-  // The steps build on each other: once one fails, the next ones fail at once with that reason.
-  let broken: string | undefined;
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      if (broken) throw new Error(`skipped: the step "${broken}" failed`);
-      try {
-        await fn();
-      } catch (error) {
-        broken = name;
-        if (a && !a.isClosed()) await screenshot(a, `live-${viewport}-alex-failed`).catch(() => undefined);
-        await explainFailure(b, `live-${viewport}-${name}`, error);
-      }
-    });
+  const step = journeySteps(async (name, error) => {
+    if (a && !a.isClosed()) await screenshot(a, `live-${viewport}-alex-failed`).catch(() => undefined);
+    return explainFailure(b, `live-${viewport}-${name}`, error);
+  });
 
   /** Sam's page has not reloaded since the board opened (a marker set then is still there). */
   const expectNoReload = async () =>

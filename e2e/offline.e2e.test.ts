@@ -17,6 +17,7 @@ import {
   createWorkspace,
   dragWithMouse,
   explainFailure,
+  journeySteps,
   getTask,
   newPage,
   screenshot,
@@ -75,17 +76,7 @@ describe.each<[ViewportName, string]>([
   let context: BrowserContext;
   let page: Page;
 
-  let broken: string | undefined;
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      if (broken) throw new Error(`skipped: the step "${broken}" failed`);
-      try {
-        await fn();
-      } catch (error) {
-        broken = name;
-        await explainFailure(page, `offline-${viewport}-${name}`, error);
-      }
-    });
+  const step = journeySteps((name, error) => explainFailure(page, `offline-${viewport}-${name}`, error));
 
   const panel = () => page.getByRole('dialog');
   const openTask = async (title: string) => {

@@ -132,6 +132,24 @@ export async function explainFailure(page: Page, name: string, error: unknown): 
   throw new Error(message);
 }
 
+/**
+ * The steps of one journey, each its own `it`, that build on each other: once one fails, the later ones fail at
+ * once naming it. `explain` turns the failure into what helps (screenshots, the page's last problems) and throws.
+ */
+export function journeySteps(explain: (name: string, error: unknown) => Promise<never>) {
+  let broken: string | undefined;
+  return (name: string, fn: () => Promise<void>) =>
+    it(name, async () => {
+      if (broken) throw new Error(`skipped: the step "${broken}" failed`);
+      try {
+        await fn();
+      } catch (error) {
+        broken = name;
+        await explain(name, error);
+      }
+    });
+}
+
 export interface UiUser {
   name: string;
   email: string;
