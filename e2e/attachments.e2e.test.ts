@@ -1,17 +1,24 @@
 /**
  * Attachments in a real browser, desktop and phone (issue 14): an image picked in the task panel goes straight to
- * storage (s3rver) with a progress bar, shows as a preview, is still there after a reload, downloads, and is
- * deleted; a file over the limit and a refused type are refused with a message before anything is sent. Set-up
- * goes through the API.
+ * storage (s3rver) with a progress bar, shows as a preview (its thumbnail, made by the thumbnail worker), is
+ * still there after a reload, downloads, and is deleted; a file over the limit and a refused type are refused
+ * with a message before anything is sent. An image can be made the card's cover: the board's card shows it,
+ * after a reload too, until it is removed; an unreadable image shows a file icon and offers no cover, and
+ * deleting the cover's image takes the cover off the card. Set-up goes through the API.
  */
 import { randomUUID } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import {
   api,
+  card,
+  getTask,
   createProject,
   createTask,
   createWorkspace,
   reloadSignedIn,
+  screenshot,
+  seriousA11yViolations,
   signInThroughUi,
   signUpUser,
   type Project,
@@ -63,13 +70,22 @@ async function openPanel(page: Page, s: Setup): Promise<Locator> {
 
 const attachmentsOf = async (s: Setup) =>
   (
-    await api<{ items: Array<{ fileName: string; downloadUrl: string }> }>(
-      `/tasks/${s.task.id}/attachments`,
-      {
-        token: s.person.idToken,
-      },
-    )
+    await api<{
+      items: Array<{ id: string; fileName: string; downloadUrl: string; thumbnailStatus?: string | null }>;
+    }>(`/tasks/${s.task.id}/attachments`, {
+      token: s.person.idToken,
+    })
   ).body.items;
+
+/** Uploads a file through the panel's picker and waits until its upload is done. */
+async function attach(panel: Locator, name: string, buffer: Buffer, mimeType: string) {
+  await panel.getByLabel('Attach files').setInputFiles({ name, mimeType, buffer });
+  await panel.getByRole('progressbar', { name: `Uploading ${name}` }).waitFor({ state: 'detached' });
+}
+
+/** The image's natural size once loaded (a broken image has none). */
+const naturalSize = (image: Locator) =>
+  image.evaluate((img: HTMLImageElement) => (img.complete ? [img.naturalWidth, img.naturalHeight] : [0, 0]));
 
 /** Whether the preview image has loaded pixels (a broken image has no natural width). */
 const loaded = (image: Locator) =>
@@ -102,14 +118,14 @@ describe('attachments', () => {
         release();
         await progress.waitFor({ state: 'detached', timeout: 15_000 });
 
-        const preview = panel.getByRole('img', { name: 'mock-up.png' });
+        const preview = panel.getByRole('img', { name: 'Preview of mock-up.png' });
         await preview.waitFor();
         await eventually(async () => ((await loaded(preview)) ? true : undefined));
         expect((await attachmentsOf(s)).map((a) => a.fileName)).toEqual(['mock-up.png']);
 
         await page.unroute(() => true);
         await reloadSignedIn(page, s.person);
-        const again = page.getByRole('dialog').getByRole('img', { name: 'mock-up.png' });
+        const again = page.getByRole('dialog').getByRole('img', { name: 'Preview of mock-up.png' });
         await again.waitFor();
         await eventually(async () => ((await loaded(again)) ? true : undefined));
 
@@ -128,7 +144,7 @@ describe('attachments', () => {
         // A warm start may show the list kept on this device (docs/offline.md) until the fresh one arrives.
         await page
           .getByRole('dialog')
-          .getByRole('img', { name: 'mock-up.png' })
+          .getByRole('img', { name: 'Preview of mock-up.png' })
           .waitFor({ state: 'detached' });
       },
     );
@@ -153,5 +169,78 @@ describe('attachments', () => {
       expect(starts).toEqual([]);
       expect(await attachmentsOf(s)).toEqual([]);
     });
+
+    inPage('an image becomes the card cover, survives a reload, and is removed', viewport, async (page) => {
+      const s = await setUp(page);
+      const panel = await openPanel(page, s);
+      // A 1600x1200 photo: the panel and the card get its 480x360 thumbnail, never the full image.
+      const photo = await sharp({
+        create: { width: 1600, height: 1200, channels: 3, background: { r: 30, g: 120, b: 200 } },
+      })
+        .jpeg()
+        .toBuffer();
+      await attach(panel, 'sketch.jpg', photo, 'image/jpeg');
+      const preview = panel.getByRole('img', { name: 'Preview of sketch.jpg' });
+      await preview.waitFor({ timeout: 15_000 });
+      expect(
+        await eventually(async () => ((await loaded(preview)) ? naturalSize(preview) : undefined)),
+      ).toEqual([480, 360]);
+
+      await panel.getByRole('button', { name: 'Make sketch.jpg the cover' }).click();
+      await page.getByRole('status').getByText("“sketch.jpg” is now the card's cover").waitFor();
+      await panel.getByText('Cover', { exact: true }).waitFor();
+      await panel.getByRole('button', { name: 'Close', exact: true }).first().click();
+      const cover = card(page, s.task.title).getByRole('img', { name: 'Cover' });
+      await cover.waitFor();
+      expect(await eventually(async () => ((await loaded(cover)) ? naturalSize(cover) : undefined))).toEqual([
+        480, 360,
+      ]);
+
+      await screenshot(page, `attachments-cover-${viewport}`);
+      expect(await seriousA11yViolations(page)).toEqual([]);
+
+      // A reload reads the board afresh: the cover comes with it.
+      await reloadSignedIn(page, s.person);
+      const reloaded = card(page, s.task.title).getByRole('img', { name: 'Cover' });
+      await reloaded.waitFor();
+      await eventually(async () => ((await loaded(reloaded)) ? true : undefined));
+
+      const again = await openPanel(page, s);
+      await again.getByRole('button', { name: 'Remove cover' }).click();
+      await page.getByRole('status').getByText('Cover removed').waitFor();
+      await again.getByRole('button', { name: 'Make sketch.jpg the cover' }).waitFor();
+      await again.getByRole('button', { name: 'Close', exact: true }).first().click();
+      await card(page, s.task.title).getByRole('img', { name: 'Cover' }).waitFor({ state: 'detached' });
+      // After a reload too (a warm start may first show the board kept on this device, then catches up).
+      await reloadSignedIn(page, s.person);
+      await card(page, s.task.title).waitFor();
+      await card(page, s.task.title).getByRole('img', { name: 'Cover' }).waitFor({ state: 'detached' });
+      expect(await getTask(s.person.idToken, s.task.id)).toMatchObject({ coverAttachmentId: null });
+    });
+
+    inPage(
+      'an unreadable image shows a file icon and no cover; deleting the cover clears it',
+      viewport,
+      async (page) => {
+        const s = await setUp(page);
+        const panel = await openPanel(page, s);
+        await attach(panel, 'broken.png', Buffer.from('not a png at all'), 'image/png');
+        await panel.getByRole('img', { name: 'broken.png: no preview' }).waitFor({ timeout: 15_000 });
+        expect(await seriousA11yViolations(page)).toEqual([]);
+        expect(await panel.getByRole('button', { name: 'Make broken.png the cover' }).count()).toBe(0);
+        expect((await attachmentsOf(s)).map((a) => a.thumbnailStatus)).toEqual(['failed']);
+
+        // Deleting the image that is the cover takes the cover off the card with it.
+        await attach(panel, 'cover.png', PNG, 'image/png');
+        await panel.getByRole('button', { name: 'Make cover.png the cover' }).click({ timeout: 15_000 });
+        await panel.getByText('Cover', { exact: true }).waitFor();
+        await panel.getByRole('button', { name: 'Delete attachment cover.png' }).click();
+        await panel.getByText('cover.png', { exact: true }).waitFor({ state: 'detached' });
+        expect(await getTask(s.person.idToken, s.task.id)).toMatchObject({ coverAttachmentId: null });
+        await panel.getByText('Cover', { exact: true }).waitFor({ state: 'detached' });
+        await panel.getByRole('button', { name: 'Close', exact: true }).first().click();
+        expect(await card(page, s.task.title).getByRole('img', { name: 'Cover' }).count()).toBe(0);
+      },
+    );
   }
 });

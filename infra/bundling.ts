@@ -5,6 +5,7 @@
  * app and the benchmark import it cheaply.
  */
 import type { BuildOptions } from 'esbuild';
+import { functions, type FunctionDefinition } from './functions.ts';
 
 export const lambdaBundling = {
   /** Lambda runs Node.js 22 (arm64; the architecture does not matter to JavaScript). */
@@ -40,6 +41,19 @@ export const lambdaBundling = {
 } as const;
 
 /**
+ * npm's platform settings for installing a function's `nodeModules` (infra/functions.ts) into its asset: the
+ * packages whose native binaries esbuild cannot bundle (sharp) are left external and installed, from the
+ * repository's package-lock.json (`npm ci`), for the platform Lambda runs (arm64, Amazon Linux's glibc) rather
+ * than the machine that builds; sharp then finds `@img/sharp-linux-arm64` and its libvips. npm reads these from
+ * the environment NodejsFunction runs its install in.
+ */
+export const lambdaNpmPlatform = {
+  npm_config_os: 'linux',
+  npm_config_cpu: 'arm64',
+  npm_config_libc: 'glibc',
+} as const;
+
+/**
  * The esbuild JS API options equal to the command line NodejsFunction builds from `lambdaBundling`
  * (`esbuild --bundle <entry> --target=node22 --platform=node --format=esm --outfile=.../index.mjs --minify
  * --sourcemap --tsconfig=... --banner:js=... --main-fields=module,main`, run in the repository root).
@@ -49,7 +63,13 @@ export function lambdaEsbuildOptions(input: {
   entry: string;
   outdir: string;
   tsconfig: string;
+  /** Packages installed beside the bundle instead of bundled; default: the `nodeModules` of the entry's function. */
+  nodeModules?: readonly string[];
 }): BuildOptions {
+  const nodeModules =
+    input.nodeModules ??
+    (Object.values(functions) as FunctionDefinition[]).find((fn) => fn.entry === input.entry)?.nodeModules ??
+    [];
   return {
     absWorkingDir: input.projectRoot,
     entryPoints: [input.entry],
@@ -60,7 +80,7 @@ export function lambdaEsbuildOptions(input: {
     outfile: `${input.outdir}/${lambdaBundling.outFile}`,
     minify: lambdaBundling.minify,
     sourcemap: lambdaBundling.sourceMap,
-    external: [...lambdaBundling.externalModules],
+    external: [...lambdaBundling.externalModules, ...nodeModules],
     tsconfig: input.tsconfig,
     banner: { js: lambdaBundling.banner },
     mainFields: [...lambdaBundling.mainFields],

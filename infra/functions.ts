@@ -3,6 +3,7 @@
  * NodejsFunction per entry with these settings; the local runtime imports the same entry modules and drives
  * them with the same event-source settings. Routes point here by `fn` name (shared/routes.ts).
  */
+import { IMAGE_TYPES } from '../shared/schemas/attachments.ts';
 import type { QueueName } from './definitions.ts';
 
 /**
@@ -48,6 +49,11 @@ export interface FunctionDefinition {
   entry: string;
   memoryMb: number;
   timeoutSeconds: number;
+  /**
+   * Packages with native code that esbuild cannot bundle: left external and installed into the asset for
+   * Lambda's platform (infra/bundling.ts, lambdaNpmPlatform), at the version package-lock.json holds.
+   */
+  nodeModules?: readonly string[];
   stream?: StreamSource;
   queue?: QueueSource;
   schedule?: ScheduleSource;
@@ -119,6 +125,43 @@ export const functions = {
     },
   },
   /**
+   * Thumbnails (functions/stream/thumbnails.ts): an image attachment that just became ready (pending → ready) is
+   * read, shrunk with sharp to fit 480x480 (EXIF rotation applied) as webp under `thumbs/`, and the outcome
+   * recorded on the attachment. A stream consumer, not stream → queue → worker: the filter hands it exactly
+   * that transition, the mapping has its own checkpoint (a slow image never holds up the clean-up or the live
+   * board), and retries, bisecting and the on-failure queue are the mapping's, so a queue would add a hop, a
+   * DLQ and a second retry policy for nothing. An unreadable image is an outcome (`failed`, recorded once),
+   * not an error; only storage or table trouble fails a record, retried a few times. Small batches, one image
+   * at a time; 1 GB gives sharp room for a 10 MB image (and Lambda CPU in proportion).
+   */
+  thumbnails: {
+    entry: 'functions/stream/thumbnails.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    nodeModules: ['sharp'],
+    stream: {
+      batchSize: 5,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 3,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 3600,
+      filters: [
+        {
+          eventName: ['MODIFY'],
+          dynamodb: {
+            OldImage: { status: { S: ['pending'] } },
+            NewImage: {
+              type: { S: ['ATTACHMENT'] },
+              status: { S: ['ready'] },
+              contentType: { S: [...IMAGE_TYPES] },
+            },
+          },
+        },
+      ],
+      reportBatchItemFailures: true,
+    },
+  },
+  /**
    * The live board (functions/stream/broadcast.ts): activities (every change of a task, comment, subtask, project
    * or sprint writes one) and subscription changes (presence) fan out to the project's subscribed connections.
    * Latency matters more than batch size: no batching window. A failing record is retried a few times, then given
@@ -143,6 +186,8 @@ export const functions = {
         { eventName: ['MODIFY'], dynamodb: { NewImage: { type: { S: ['JOB'] } } } },
         // A notification arrived or was read: NOTIFICATION to its recipient's connections (the bell's count).
         { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['NOTIFICATION'] } } } },
+        // An attachment confirmed (pending → ready) or deleted: ATTACHMENT_READY / ATTACHMENT_DELETED to the board.
+        { eventName: ['MODIFY', 'REMOVE'], dynamodb: { OldImage: { type: { S: ['ATTACHMENT'] } } } },
       ],
       reportBatchItemFailures: true,
     },

@@ -1,6 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import sharp from 'sharp';
 import type { Attachment, AttachmentUpload, AttachmentWithUrl } from '#shared/schemas/attachments';
+import type { Task } from '#shared/schemas/tasks';
 import type { DailyResult } from '#functions/scheduled/daily';
 import { keys } from '#functions/store/keys';
 import { physicalFunctionName } from '../infra/definitions.ts';
@@ -50,6 +53,22 @@ const s3 = () =>
   });
 const bucket = () => outputs().local.resources.buckets.attachments;
 const objectKey = (taskId: string, id: string) => `tasks/${taskId}/${id}`;
+const thumbKey = (taskId: string, id: string) => `thumbs/${taskId}/${id}.webp`;
+const THUMBNAILS = physicalFunctionName('local', 'thumbnails');
+
+/** A photo-like image (a gradient, so the encoders have something to encode). */
+const photo = (width: number, height: number) =>
+  sharp(
+    Buffer.from(
+      Array.from({ length: width * height * 3 }, (_, i) => (i % 3 === 0 ? (i / 3) % 256 : (i * 7) % 256)),
+    ),
+    { raw: { width, height, channels: 3 } },
+  );
+
+async function objectBytes(key: string): Promise<Buffer> {
+  const object = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray());
+}
 
 async function objectExists(key: string): Promise<boolean> {
   try {
@@ -81,6 +100,13 @@ const confirm = (user: TestUser, id: string) =>
 const list = async (user: TestUser, taskId: string) =>
   (await api<{ items: AttachmentWithUrl[] }>(`/tasks/${taskId}/attachments`, { token: user.idToken })).body
     .items;
+
+/** The listed attachment once the thumbnail worker recorded `status` on it. */
+const thumbnailOf = (user: TestUser, taskId: string, id: string, status: 'ready' | 'failed') =>
+  eventually(async () => {
+    const listed = (await list(user, taskId)).find((a) => a.id === id);
+    return listed?.thumbnailStatus === status ? listed : undefined;
+  }, 30_000);
 
 /**
  * The signature S3 computes for a presigned request (SigV4, query authentication, unsigned payload), written
@@ -207,7 +233,10 @@ describe('attachments', () => {
 
     // Any member lists it (a viewer too), with a download URL that shows an image inline.
     const [listed] = await list(viewer, task.id);
-    expect(listed).toEqual({ ...confirmed.body, downloadUrl: expect.any(String) });
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { thumbnailStatus, thumbnailUrl, ...asConfirmed } = listed!;
+    expect(asConfirmed).toEqual({ ...confirmed.body, downloadUrl: expect.any(String) });
+    expect(thumbnailStatus).toMatch(/^(pending|ready)$/);
     const download = await fetch(listed!.downloadUrl);
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('image/png');
@@ -389,6 +418,7 @@ describe('attachments', () => {
     expect((await confirm(owner, kept.id)).status).toBe(200);
     const key = objectKey(task.id, kept.id);
     expect(await objectExists(key)).toBe(true);
+    await eventually(async () => ((await objectExists(thumbKey(task.id, kept.id))) ? true : undefined));
     const { version } = await read(owner, `/projects/${doomed}`);
     const gone = await api(`/projects/${doomed}?version=${version}`, {
       method: 'DELETE',
@@ -396,5 +426,171 @@ describe('attachments', () => {
     });
     expect(gone.status).toBe(204);
     await eventually(async () => ((await objectExists(key)) ? undefined : true), 60_000);
+    await eventually(async () => ((await objectExists(thumbKey(task.id, kept.id))) ? undefined : true));
   }, 90_000);
+
+  describe('thumbnails', () => {
+    it('a photo gets a webp thumbnail under thumbs/, upright as its EXIF says, within 480x480', async () => {
+      const task = await createTask(owner, projectId);
+      // Stored 1200x600 with orientation 6: a 600x1200 portrait once turned.
+      const jpeg = await photo(1200, 600).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+      const made = await upload(uploader, task.id, jpeg, 'image/jpeg', 'portrait.jpg');
+      expect((await confirm(uploader, made.id)).status).toBe(200);
+      const listed = await thumbnailOf(uploader, task.id, made.id, 'ready');
+      const meta = await sharp(await objectBytes(thumbKey(task.id, made.id))).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['webp', 240, 480]);
+      expect(await storedItem(keys.attachment(task.id, made.id))).toMatchObject({ thumbnailStatus: 'ready' });
+      // The panel's URL serves the thumbnail (inline, webp), not the original.
+      const served = await fetch(listed.thumbnailUrl!);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toBe('image/webp');
+      expect(served.headers.get('content-disposition')).toMatch(/^inline; filename="portrait.webp"/);
+      expect((await sharp(Buffer.from(await served.arrayBuffer())).metadata()).width).toBe(240);
+
+      // A PNG larger than the box both ways fits it; a pdf gets no thumbnail at all.
+      const png = await upload(uploader, task.id, await photo(1000, 1000).png().toBuffer(), 'image/png');
+      await confirm(uploader, png.id);
+      await thumbnailOf(uploader, task.id, png.id, 'ready');
+      const square = await sharp(await objectBytes(thumbKey(task.id, png.id))).metadata();
+      expect([square.format, square.width, square.height]).toEqual(['webp', 480, 480]);
+      const pdf = await upload(uploader, task.id, Buffer.from('%PDF-1.4'), 'application/pdf');
+      await confirm(uploader, pdf.id);
+      const pdfListed = (await list(uploader, task.id)).find((a) => a.id === pdf.id)!;
+      expect([pdfListed.thumbnailStatus, pdfListed.thumbnailUrl]).toEqual([null, undefined]);
+
+      // Deleting the attachment removes the thumbnail with the original.
+      expect(
+        (await api(`/attachments/${made.id}`, { method: 'DELETE', token: uploader.idToken })).status,
+      ).toBe(204);
+      await eventually(async () => ((await objectExists(thumbKey(task.id, made.id))) ? undefined : true));
+      await eventually(async () => ((await objectExists(objectKey(task.id, made.id))) ? undefined : true));
+    }, 60_000);
+
+    it('a corrupt image is recorded failed once: no thumbnail, no retries, and a redelivery changes nothing', async () => {
+      const task = await createTask(owner, projectId);
+      const made = await upload(uploader, task.id, Buffer.from('this is not a png'), 'image/png', 'bad.png');
+      expect((await confirm(uploader, made.id)).status).toBe(200);
+      const listed = await thumbnailOf(uploader, task.id, made.id, 'failed');
+      expect(listed.thumbnailUrl).toBeUndefined();
+      expect(await objectExists(thumbKey(task.id, made.id))).toBe(false);
+
+      // The stream delivering the same change again (a retried batch) neither fails nor writes anything.
+      const item = await storedItem(keys.attachment(task.id, made.id));
+      const answer = await invokeFunction<{ batchItemFailures: unknown[] }>(THUMBNAILS, {
+        Records: [
+          {
+            eventID: '1',
+            eventName: 'MODIFY',
+            eventSource: 'aws:dynamodb',
+            dynamodb: {
+              SequenceNumber: '1',
+              OldImage: marshall({ ...item, status: 'pending', thumbnailStatus: 'pending' }),
+              NewImage: marshall({ ...item, thumbnailStatus: 'pending' }),
+            },
+          },
+        ],
+      });
+      expect(answer.batchItemFailures).toEqual([]);
+      expect(await storedItem(keys.attachment(task.id, made.id))).toMatchObject({
+        thumbnailStatus: 'failed',
+      });
+      expect(await objectExists(thumbKey(task.id, made.id))).toBe(false);
+    }, 60_000);
+  });
+
+  describe('card covers', () => {
+    const patchCover = async (user: TestUser, taskId: string, coverAttachmentId: string | null) => {
+      const { version } = await getTask(owner, taskId);
+      return api<Task>(`/tasks/${taskId}`, {
+        method: 'PATCH',
+        token: user.idToken,
+        body: { version, coverAttachmentId },
+      });
+    };
+    const boardTask = async (taskId: string) =>
+      (
+        await api<{ items: Task[] }>(`/projects/${projectId}/tasks?status=todo&limit=100`, {
+          token: viewer.idToken,
+        })
+      ).body.items.find((t) => t.id === taskId)!;
+
+    it('only a ready image of the task may be its cover (400 naming coverAttachmentId otherwise)', async () => {
+      const task = await createTask(owner, projectId);
+      const elsewhere = await createTask(owner, projectId);
+      const foreign = await upload(uploader, elsewhere.id, PNG, 'image/png');
+      await confirm(uploader, foreign.id);
+      const pdf = await upload(uploader, task.id, Buffer.from('%PDF-1.4'), 'application/pdf');
+      await confirm(uploader, pdf.id);
+      const pending = await upload(uploader, task.id, PNG, 'image/png');
+      const corrupt = await upload(uploader, task.id, Buffer.from('garbage'), 'image/png');
+      await confirm(uploader, corrupt.id);
+      await thumbnailOf(uploader, task.id, corrupt.id, 'failed');
+      const ghost = `${task.id}.01J00000000000000000000000`;
+
+      for (const [id, message] of [
+        [foreign.id, 'is not an attachment of this task'],
+        [pdf.id, 'is not an image'],
+        [pending.id, 'is not uploaded yet'],
+        [corrupt.id, 'is an image that could not be read'],
+        [ghost, 'is not an attachment of this task'],
+        ['not-an-id', 'is not an attachment id'],
+      ] as const) {
+        const refused = await patchCover(uploader, task.id, id);
+        expect(refused.status).toBe(400);
+        expectErrorShape(refused.body, 'VALIDATION_ERROR');
+        expect(fieldsOf(refused)).toEqual(['coverAttachmentId']);
+        expect(JSON.stringify(refused.body)).toContain(message);
+      }
+      // A viewer may not set one at all; nothing changed.
+      const image = await upload(uploader, task.id, PNG, 'image/png');
+      await confirm(uploader, image.id);
+      expect((await patchCover(viewer, task.id, image.id)).status).toBe(403);
+      expect(await getTask(owner, task.id)).toMatchObject({ coverAttachmentId: null, version: task.version });
+    }, 60_000);
+
+    it('a cover shows on the board as a short-lived thumbnail URL, and goes with its attachment', async () => {
+      const task = await createTask(owner, projectId);
+      const plain = await createTask(owner, projectId);
+      const image = await upload(uploader, task.id, await photo(800, 600).png().toBuffer(), 'image/png');
+      await confirm(uploader, image.id);
+      await thumbnailOf(uploader, task.id, image.id, 'ready');
+
+      const set = await patchCover(uploader, task.id, image.id);
+      expect(set.status).toBe(200);
+      expect(set.body).toMatchObject({ coverAttachmentId: image.id, version: task.version + 1 });
+      expect(await getTask(viewer, task.id)).toMatchObject({ coverAttachmentId: image.id });
+      const onBoard = await boardTask(task.id);
+      expect(onBoard.coverAttachmentId).toBe(image.id);
+      const cover = await fetch(onBoard.coverUrl!);
+      expect(cover.status).toBe(200);
+      expect(cover.headers.get('content-type')).toBe('image/webp');
+      expect(Number(new URL(onBoard.coverUrl!).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(
+        15 * 60,
+      );
+      // Tasks without a cover carry no URL.
+      const other = await boardTask(plain.id);
+      expect(other.coverAttachmentId).toBeNull();
+      expect(other).not.toHaveProperty('coverUrl');
+
+      // Removing the cover (null), then setting it again.
+      const cleared = await patchCover(uploader, task.id, null);
+      expect(cleared.body.coverAttachmentId).toBeNull();
+      expect(await boardTask(task.id)).not.toHaveProperty('coverUrl');
+      expect((await patchCover(uploader, task.id, image.id)).status).toBe(200);
+
+      // Deleting the cover's attachment clears the cover in the same transaction: no version race, no dangling id.
+      const before = await getTask(owner, task.id);
+      expect((await api(`/attachments/${image.id}`, { method: 'DELETE', token: admin.idToken })).status).toBe(
+        204,
+      );
+      const after = await getTask(owner, task.id);
+      expect(after).toMatchObject({ coverAttachmentId: null, attachmentCount: before.attachmentCount - 1 });
+      expect(await storedItem(keys.task(task.id))).not.toHaveProperty('coverAttachmentId');
+      expect(await boardTask(task.id)).not.toHaveProperty('coverUrl');
+      // And a deleted attachment cannot become the cover again.
+      const again = await patchCover(uploader, task.id, image.id);
+      expect(again.status).toBe(400);
+      expect(fieldsOf(again)).toEqual(['coverAttachmentId']);
+    }, 60_000);
+  });
 });

@@ -94,6 +94,7 @@ describe('tasks', () => {
         subtasksDone: 0,
         commentCount: 0,
         attachmentCount: 0,
+        coverAttachmentId: null,
         createdBy: user.userId,
         createdAt: expect.any(String),
         updatedAt: res.body.createdAt,

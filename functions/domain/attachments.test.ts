@@ -2,7 +2,13 @@ import type { Role } from '#shared/schemas/workspaces';
 import {
   AttachmentService,
   contentDisposition,
+  COVER_URL_SECONDS,
+  COVER_URL_WINDOW_SECONDS,
+  coverProblem,
   objectKeyOf,
+  objectKeysOf,
+  thumbnailKeyOf,
+  CoverUrls,
   UPLOAD_GRACE_MS,
   UPLOAD_URL_SECONDS,
   type AttachmentRead,
@@ -70,8 +76,9 @@ class MemoryFiles implements FileStore {
   async uploadUrl(key: string, contentType: string) {
     return { url: `https://bucket.example/${key}`, headers: { 'Content-Type': contentType } };
   }
-  async downloadUrl(key: string, _name: string, _type: string, inline: boolean) {
-    return `https://bucket.example/${key}?${inline ? 'inline' : 'attachment'}`;
+  async downloadUrl(key: string, name: string, type: string, inline: boolean, seconds: number, at?: Date) {
+    const signed = at ? `&at=${at.toISOString()}&for=${seconds}` : '';
+    return `https://bucket.example/${key}?${inline ? 'inline' : 'attachment'}&${type}&${name}${signed}`;
   }
   async head(key: string) {
     return this.objects.get(key);
@@ -192,9 +199,14 @@ describe('listing and deleting', () => {
     const doc = await make('application/pdf', true);
     await make('application/pdf', false);
     const listed = await service.list(callerOf('viewer'), repository.task.id);
-    expect(listed.map((a) => [a.id, a.downloadUrl.split('?')[1]])).toEqual([
+    expect(listed.map((a) => [a.id, a.downloadUrl.split('?')[1]!.split('&')[0]])).toEqual([
       [image, 'inline'],
       [doc, 'attachment'],
+    ]);
+    // No thumbnail yet: the image says pending and has no thumbnail URL; a pdf has no thumbnail at all.
+    expect(listed.map((a) => [a.thumbnailStatus, a.thumbnailUrl])).toEqual([
+      ['pending', undefined],
+      [null, undefined],
     ]);
     await expectError(service.delete(callerOf('other'), image), 'FORBIDDEN');
     await service.delete(callerOf('admin'), image);
@@ -208,4 +220,97 @@ test('Content-Disposition: the name percent-encoded, with an ASCII fallback', ()
     `attachment; filename="Zo_ _plan_ (v2).pdf"; filename*=UTF-8''Zo%C3%AB%20%22plan%22%20%28v2%29.pdf`,
   );
   expect(contentDisposition('a.png', true)).toMatch(/^inline; /);
+});
+
+describe('thumbnails and covers', () => {
+  const imageRecord = (change: Partial<AttachmentRecord> = {}): AttachmentRecord => ({
+    id: 'T.A',
+    taskId: 'T',
+    projectId: 'P',
+    workspaceId: 'W',
+    fileName: 'Photo 1.JPG',
+    contentType: 'image/jpeg',
+    size: 10,
+    status: 'ready',
+    uploadedBy: 'uploader',
+    createdAt: NOW.toISOString(),
+    readyAt: NOW.toISOString(),
+    expiresAt: null,
+    thumbnailStatus: 'pending',
+    ...change,
+  });
+
+  test('a ready thumbnail is listed with its own short-lived webp URL, never the original', async () => {
+    const { service, repository } = setUp();
+    const record = imageRecord({ id: `${repository.task.id}.A`, taskId: repository.task.id });
+    repository.items.set(record.id, { ...record, thumbnailStatus: 'ready' });
+    const [listed] = await service.list(callerOf('viewer'), repository.task.id);
+    expect(listed!.thumbnailStatus).toBe('ready');
+    expect(listed!.thumbnailUrl).toBe(
+      `https://bucket.example/thumbs/${repository.task.id}/${record.id}.webp?inline&image/webp&Photo 1.webp`,
+    );
+    expect(listed).not.toHaveProperty('expiresAt');
+  });
+
+  test('a failed thumbnail is listed as failed, with no URL (the app shows a file icon)', async () => {
+    const { service, repository } = setUp();
+    const record = imageRecord({ id: `${repository.task.id}.A`, taskId: repository.task.id });
+    repository.items.set(record.id, { ...record, thumbnailStatus: 'failed' });
+    const [listed] = await service.list(callerOf('viewer'), repository.task.id);
+    expect([listed!.thumbnailStatus, listed!.thumbnailUrl]).toEqual(['failed', undefined]);
+  });
+
+  test('keys: originals under tasks/, thumbnails under thumbs/; the clean-up deletes both for an image only', () => {
+    expect(objectKeyOf(imageRecord())).toBe('tasks/T/T.A');
+    expect(thumbnailKeyOf(imageRecord())).toBe('thumbs/T/T.A.webp');
+    expect(objectKeysOf(imageRecord())).toEqual(['tasks/T/T.A', 'thumbs/T/T.A.webp']);
+    expect(objectKeysOf(imageRecord({ contentType: 'application/pdf' }))).toEqual(['tasks/T/T.A']);
+  });
+
+  test('a cover must be a ready image of the same task with a thumbnail made or on its way', () => {
+    expect(coverProblem(imageRecord(), 'T')).toBeUndefined();
+    expect(coverProblem(imageRecord({ thumbnailStatus: 'ready' }), 'T')).toBeUndefined();
+    expect(coverProblem(undefined, 'T')).toBe('is not an attachment of this task');
+    expect(coverProblem(imageRecord(), 'OTHER')).toBe('is not an attachment of this task');
+    expect(coverProblem(imageRecord({ status: 'pending' }), 'T')).toBe('is not uploaded yet');
+    expect(coverProblem(imageRecord({ contentType: 'application/pdf', thumbnailStatus: null }), 'T')).toBe(
+      'is not an image',
+    );
+    expect(coverProblem(imageRecord({ thumbnailStatus: 'failed' }), 'T')).toBe(
+      'is an image that could not be read',
+    );
+    expect(coverProblem(imageRecord({ thumbnailStatus: null }), 'T')).toBe('is an image without a thumbnail');
+  });
+
+  test('board reads: a cover URL only for tasks with a cover, one URL per signing window, signed once', async () => {
+    const files = new MemoryFiles();
+    const signed: string[] = [];
+    const downloadUrl = files.downloadUrl.bind(files);
+    files.downloadUrl = (key, ...rest) => {
+      signed.push(key);
+      return downloadUrl(key, ...rest);
+    };
+    const covers = new CoverUrls(files);
+    const tasks = [
+      { id: 'T1', coverAttachmentId: 'T1.A' },
+      { id: 'T2', coverAttachmentId: null },
+    ];
+    const [withCover, without] = await covers.add(tasks, new Date('2026-06-01T10:07:30.000Z'));
+    expect(without).toBe(tasks[1]);
+    expect(withCover!.coverUrl).toBe(
+      `https://bucket.example/thumbs/T1/T1.A.webp?inline&image/webp&cover.webp&at=2026-06-01T10:05:00.000Z&for=${COVER_URL_SECONDS}`,
+    );
+    // The same window: the same URL, not signed again.
+    const later = await covers.add(tasks, new Date('2026-06-01T10:09:59.999Z'));
+    expect(later[0]!.coverUrl).toBe(withCover!.coverUrl);
+    expect(signed).toEqual(['thumbs/T1/T1.A.webp']);
+    // The next window: a new URL (a fresh signer gives the same one: it depends on the window only).
+    const next = await covers.add(tasks, new Date('2026-06-01T10:10:00.000Z'));
+    expect(next[0]!.coverUrl).not.toBe(withCover!.coverUrl);
+    expect(next[0]!.coverUrl).toBe(
+      (await new CoverUrls(files).add(tasks, new Date('2026-06-01T10:14:00.000Z')))[0]!.coverUrl,
+    );
+    // Handed out at the end of a window, a URL still has this long to live.
+    expect(COVER_URL_SECONDS - COVER_URL_WINDOW_SECONDS).toBeGreaterThanOrEqual(5 * 60);
+  });
 });

@@ -1,11 +1,13 @@
 import {
   ATTACHMENT_MAX_BYTES,
   isImageType,
+  THUMBNAIL_CONTENT_TYPE,
   TASK_ATTACHMENTS_MAX_BYTES,
   type Attachment,
   type AttachmentUpload,
   type AttachmentWithUrl,
   type CreateAttachmentInput,
+  type ThumbnailStatus,
 } from '#shared/schemas/attachments';
 import { ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '#functions/lib/errors';
 import { newGrandchildId, parentOf, workspaceOf } from '#functions/lib/ids';
@@ -23,6 +25,8 @@ import type { Caller, MembershipRecord } from './workspaces.ts';
  */
 export interface AttachmentRecord extends Attachment {
   expiresAt: string | null;
+  /** Images: where their thumbnail is (functions/domain/thumbnails.ts); null for other files. */
+  thumbnailStatus: ThumbnailStatus | null;
 }
 
 /** A presigned PUT lives this long (../shared/API.md: 5 minutes). */
@@ -38,6 +42,97 @@ export const DOWNLOAD_URL_SECONDS = 5 * 60;
 /** Where an attachment's file is stored: under its task, so a task's files share a prefix. */
 export const objectKeyOf = (attachment: Pick<Attachment, 'taskId' | 'id'>): string =>
   `tasks/${attachment.taskId}/${attachment.id}`;
+
+/**
+ * Where an image's thumbnail is stored: a prefix of its own (`thumbs/`), so the thumbnail worker may write and
+ * delete there and nowhere else, and nobody but the clean-up may delete an original.
+ */
+export const thumbnailKeyOf = (attachment: Pick<Attachment, 'taskId' | 'id'>): string =>
+  `thumbs/${attachment.taskId}/${attachment.id}.webp`;
+
+/** Every object an attachment may have in the bucket: its file and (images) its thumbnail. */
+export const objectKeysOf = (attachment: Pick<Attachment, 'taskId' | 'id' | 'contentType'>): string[] =>
+  isImageType(attachment.contentType)
+    ? [objectKeyOf(attachment), thumbnailKeyOf(attachment)]
+    : [objectKeyOf(attachment)];
+
+/** The name a thumbnail is served under: the image's, as webp. */
+export const thumbnailFileName = (fileName: string): string => `${fileName.replace(/\.[^.]*$/, '')}.webp`;
+
+/**
+ * Why an attachment cannot be the cover of task `taskId` (undefined: it can): it must be one of the task's own,
+ * ready, and an image with a thumbnail, made or on its way (not one the worker could not read, nor one uploaded
+ * before thumbnails existed). A thumbnail still pending is fine: it is there moments later.
+ */
+export function coverProblem(
+  attachment: Pick<AttachmentRecord, 'taskId' | 'status' | 'contentType' | 'thumbnailStatus'> | undefined,
+  taskId: string,
+): string | undefined {
+  if (!attachment || attachment.taskId !== taskId) return 'is not an attachment of this task';
+  if (attachment.status !== 'ready') return 'is not uploaded yet';
+  if (!isImageType(attachment.contentType)) return 'is not an image';
+  if (attachment.thumbnailStatus === 'failed') return 'is an image that could not be read';
+  if (attachment.thumbnailStatus === null) return 'is an image without a thumbnail';
+  return undefined;
+}
+
+/**
+ * Cover URLs are signed as of the start of the current COVER_URL_WINDOW_SECONDS and live COVER_URL_SECONDS
+ * from then: every board read within a window gets the same URL (the browser's cache holds the image across
+ * reloads and polls), and a URL handed out is good for at least COVER_URL_SECONDS - COVER_URL_WINDOW_SECONDS.
+ */
+export const COVER_URL_WINDOW_SECONDS = 5 * 60;
+export const COVER_URL_SECONDS = 15 * 60;
+
+export function coverSigningTime(now: Date): Date {
+  const window = COVER_URL_WINDOW_SECONDS * 1000;
+  return new Date(Math.floor(now.getTime() / window) * window);
+}
+
+/**
+ * Board reads: each task that has a cover gets a short-lived `coverUrl` of its thumbnail; tasks without one are
+ * passed through untouched, so a board without covers costs nothing. Signing is local (no request to S3) but
+ * not free (~0.2 ms a URL with the SDK's presigner), and a URL is the same for a whole signing window: so they
+ * are kept for the window (per container, up to MAX_CACHED_COVER_URLS), and a board read again signs nothing.
+ */
+export const MAX_CACHED_COVER_URLS = 10_000;
+
+export class CoverUrls {
+  private window = 0;
+  private readonly urls = new Map<string, string>();
+
+  constructor(private readonly files: Pick<FileStore, 'downloadUrl'>) {}
+
+  async add<T extends { id: string; coverAttachmentId: string | null }>(
+    tasks: T[],
+    now: Date = new Date(),
+  ): Promise<Array<T & { coverUrl?: string }>> {
+    const signedAt = coverSigningTime(now);
+    if (signedAt.getTime() !== this.window || this.urls.size >= MAX_CACHED_COVER_URLS) {
+      this.window = signedAt.getTime();
+      this.urls.clear();
+    }
+    return Promise.all(
+      tasks.map(async (task) => {
+        if (!task.coverAttachmentId) return task;
+        const key = thumbnailKeyOf({ taskId: task.id, id: task.coverAttachmentId });
+        let coverUrl = this.urls.get(key);
+        if (!coverUrl) {
+          coverUrl = await this.files.downloadUrl(
+            key,
+            'cover.webp',
+            THUMBNAIL_CONTENT_TYPE,
+            true,
+            COVER_URL_SECONDS,
+            signedAt,
+          );
+          this.urls.set(key, coverUrl);
+        }
+        return { ...task, coverUrl };
+      }),
+    );
+  }
+}
 
 /** Whether a pending attachment's upload has expired at `now` (such an item is gone for every read). */
 export const isExpired = (attachment: AttachmentRecord, now: Date): boolean =>
@@ -80,8 +175,11 @@ export interface AttachmentRepository {
     now: Date,
     maxBytes: number,
   ): Promise<AttachmentWriteOutcome>;
-  /** Deletes the item if it is still as read; a ready one gives its count and bytes back to the task. */
-  remove(attachment: AttachmentRecord): Promise<AttachmentWriteOutcome>;
+  /**
+   * Deletes the item if it is still as read; a ready one gives its count and bytes back to the task and, when it
+   * is the task's cover, clears the cover, in the same transaction.
+   */
+  remove(attachment: AttachmentRecord, isCover: boolean): Promise<AttachmentWriteOutcome>;
 }
 
 export interface StoredObject {
@@ -98,13 +196,14 @@ export interface FileStore {
     size: number,
     expiresInSeconds: number,
   ): Promise<{ url: string; headers: Record<string, string> }>;
-  /** A presigned GET that answers with this type and disposition. */
+  /** A presigned GET that answers with this type and disposition (signed as of `signedAt`, default now). */
   downloadUrl(
     key: string,
     fileName: string,
     contentType: string,
     inline: boolean,
     expiresInSeconds: number,
+    signedAt?: Date,
   ): Promise<string>;
   /** The stored object's size and type; undefined when there is none. */
   head(key: string): Promise<StoredObject | undefined>;
@@ -121,7 +220,7 @@ const mb = (bytes: number) => `${bytes / (1024 * 1024)} MB`;
 /** The API's view of a stored attachment. */
 export function attachmentView(record: AttachmentRecord): Attachment {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { expiresAt, ...attachment } = record;
+  const { expiresAt, thumbnailStatus, ...attachment } = record;
   return attachment;
 }
 
@@ -166,10 +265,13 @@ export class AttachmentService {
     if ('busy' in outcome)
       return new ConflictError('The task is being changed by many people at once; try again');
     if ('full' in outcome) return tooMuch();
-    if ('task' in outcome)
-      return outcome.task
+    if ('task' in outcome) {
+      if (!outcome.task) return new NotFoundError('No such task');
+      // A live task that refused: its cover changed meanwhile again and again (a delete clears the cover).
+      return outcome.task.deletedAt
         ? new ConflictError('The task is deleted; restore it first')
-        : new NotFoundError('No such task');
+        : new ConflictError('The task is being changed by someone else; try again');
+    }
     return outcome.attachment
       ? new ConflictError('The attachment changed meanwhile; reload and try again')
       : new NotFoundError('No such attachment');
@@ -205,6 +307,7 @@ export class AttachmentService {
       uploadedBy: caller.userId,
       createdAt: now.toISOString(),
       readyAt: null,
+      thumbnailStatus: isImageType(input.contentType) ? 'pending' : null,
       expiresAt: new Date(urlExpiry.getTime() + UPLOAD_GRACE_MS).toISOString(),
     };
     const outcome = await this.repository.insert(attachment);
@@ -269,21 +372,40 @@ export class AttachmentService {
     return attachmentView(ready);
   }
 
-  /** A task's ready attachments, oldest first, each with a short-lived download URL (any member). */
+  /**
+   * A task's ready attachments, oldest first, each with a short-lived download URL and, when it has one, a
+   * short-lived thumbnail URL (any member).
+   */
   async list(caller: Caller, taskId: string): Promise<AttachmentWithUrl[]> {
     const [, attachments] = await Promise.all([this.context(caller, taskId), this.repository.list(taskId)]);
     const ready = attachments.filter((a) => a.status === 'ready');
     return Promise.all(
-      ready.map(async (a) => ({
-        ...attachmentView(a),
-        downloadUrl: await this.files.downloadUrl(
-          objectKeyOf(a),
-          a.fileName,
-          a.contentType,
-          isImageType(a.contentType),
-          DOWNLOAD_URL_SECONDS,
-        ),
-      })),
+      ready.map(async (a) => {
+        const [downloadUrl, thumbnailUrl] = await Promise.all([
+          this.files.downloadUrl(
+            objectKeyOf(a),
+            a.fileName,
+            a.contentType,
+            isImageType(a.contentType),
+            DOWNLOAD_URL_SECONDS,
+          ),
+          a.thumbnailStatus === 'ready'
+            ? this.files.downloadUrl(
+                thumbnailKeyOf(a),
+                thumbnailFileName(a.fileName),
+                THUMBNAIL_CONTENT_TYPE,
+                true,
+                DOWNLOAD_URL_SECONDS,
+              )
+            : undefined,
+        ]);
+        return {
+          ...attachmentView(a),
+          downloadUrl,
+          thumbnailStatus: a.thumbnailStatus,
+          ...(thumbnailUrl ? { thumbnailUrl } : {}),
+        };
+      }),
     );
   }
 
@@ -300,7 +422,7 @@ export class AttachmentService {
       (can(membership.role, 'task.write') && attachment!.uploadedBy === caller.userId);
     if (!mayDelete) throw new ForbiddenError('Only its uploader or an admin can delete an attachment');
     this.writable(task, project);
-    const outcome = await this.repository.remove(attachment!);
+    const outcome = await this.repository.remove(attachment!, task.coverAttachmentId === attachment!.id);
     if (!('ok' in outcome)) throw this.refusal(outcome);
   }
 }

@@ -97,6 +97,7 @@ describe('taskView', () => {
       'subtasksDone',
       'commentCount',
       'attachmentCount',
+      'coverAttachmentId',
       'createdBy',
       'createdAt',
       'updatedAt',

@@ -31,13 +31,19 @@ import { activityView, changeEvent, fieldChanges, newActivity, type ActivityReco
 
 export { ACTIVITY_TEXT_MAX, activityView, type ActivityRecord } from './activity.ts';
 import type { Caller, MembershipRecord } from './workspaces.ts';
+import { coverProblem, type AttachmentRecord } from './attachments.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Records and the repository (functions/store/task-repository.ts)
 // ---------------------------------------------------------------------------------------------------------
 
-/** A task as stored; the API's shape adds `key`, derived from the project's current key when read. */
-export type TaskRecord = Omit<Task, 'key'>;
+/**
+ * A task as stored; the API's shape adds `key`, derived from the project's current key when read. The cover is
+ * optional here (absent = none): only a change sets it, never a creation.
+ */
+export type TaskRecord = Omit<Task, 'key' | 'coverAttachmentId' | 'coverUrl'> & {
+  coverAttachmentId?: string | null;
+};
 
 /** What tasks need of the project item (written by the projects code). */
 export interface ProjectRecord {
@@ -61,6 +67,8 @@ export interface ReadRequest {
   /** A sprint (`<projectId>.<ulid>`) and a goal the body links the task to. */
   sprintId?: string;
   goalId?: string;
+  /** An attachment a change makes the task's cover (functions/domain/attachments.ts, coverProblem). */
+  coverAttachmentId?: string;
 }
 
 /** Due dates are `YYYY-MM-DD`; `from`/`to` inclusive, `before` exclusive; no status: open work only. */
@@ -85,7 +93,7 @@ export interface AcrossResult {
 }
 
 /** References checked again inside the write's transaction (they may go between the read and the write). */
-export type ReferenceField = 'labelIds' | 'assigneeIds' | 'goalId' | 'sprintId';
+export type ReferenceField = 'labelIds' | 'assigneeIds' | 'goalId' | 'sprintId' | 'coverAttachmentId';
 
 /** What tasks need of a sprint: whether it is of the project and still takes tasks. */
 export interface SprintRef {
@@ -113,6 +121,8 @@ export interface ReadResult {
   labelIds: Set<string>;
   sprint?: SprintRef;
   goal?: GoalRef;
+  /** The attachment asked for as `coverAttachmentId`, if it exists. */
+  cover?: AttachmentRecord;
 }
 
 /** Taking a project's next task number: the number, or refused (nothing taken). */
@@ -235,6 +245,7 @@ export function taskView(task: TaskRecord, projectKey: string): Task {
     subtasksDone: task.subtasksDone,
     commentCount: task.commentCount,
     attachmentCount: task.attachmentCount,
+    coverAttachmentId: task.coverAttachmentId ?? null,
     createdBy: task.createdBy,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
@@ -261,6 +272,7 @@ export const TRACKED_FIELDS = [
   'sprintId',
   'goalId',
   'parentId',
+  'coverAttachmentId',
   'rank',
   'completedAt',
   'deletedAt',
@@ -717,8 +729,13 @@ export class TaskService {
       labelIds: fields.labelIds,
       sprintId: fields.sprintId ?? undefined,
       goalId: fields.goalId ?? undefined,
+      coverAttachmentId: fields.coverAttachmentId ?? undefined,
     });
     this.member(read, 'task', 'task.write');
+    if (fields.coverAttachmentId && fields.coverAttachmentId !== task.coverAttachmentId) {
+      const problem = coverProblem(read.cover, taskId);
+      if (problem) throw new ValidationError([{ field: 'coverAttachmentId', message: problem }]);
+    }
     // Only references that change are checked: a task may keep pointing at a sprint completed since.
     const changed = {
       ...fields,

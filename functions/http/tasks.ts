@@ -15,10 +15,14 @@ import { bodyOf, caller, created, httpFunction, ok, pathOf, queryOf } from '#fun
 import { pageQuerySchema } from '#functions/lib/pagination';
 import { pageQuery, projectPath, taskPath, workspacePath } from '#functions/lib/params';
 import { parseInput } from '#functions/lib/validation';
+import { s3FileStore } from '#functions/lib/attachment-storage';
+import { CoverUrls } from '#functions/domain/attachments';
 import { TaskService } from '#functions/domain/tasks';
 import { DynamoTaskRepository } from '#functions/store/task-repository';
 
 const tasks = new TaskService(new DynamoTaskRepository(ddb, config.tableName));
+/** Signs the board's cover thumbnail URLs (GetObject on `thumbs/` only). */
+const covers = new CoverUrls(s3FileStore(config.attachmentsBucket));
 
 const listQuery = z.strictObject({ ...pageQuerySchema.shape, ...taskFiltersShape });
 const searchQuery = z.strictObject({ ...pageQuerySchema.shape, ...searchQuerySchema.shape });
@@ -31,7 +35,8 @@ export const handler = httpFunction({
   'GET /api/projects/{projectId}/tasks': async (request) => {
     const { projectId } = pathOf(projectPath, request);
     const { limit, cursor, ...filters } = queryOf(listQuery, request);
-    return ok(await tasks.list(caller(request), projectId, filters, limit, cursor));
+    const page = await tasks.list(caller(request), projectId, filters, limit, cursor);
+    return ok({ ...page, items: await covers.add(page.items) });
   },
   'GET /api/tasks/{taskId}': async (request) =>
     ok(await tasks.get(caller(request), pathOf(taskPath, request).taskId)),

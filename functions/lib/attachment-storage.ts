@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentDisposition, type FileStore, type StoredObject } from '#functions/domain/attachments';
+import type { ThumbnailFiles } from '#functions/domain/thumbnails';
 
 import { PENDING_UPLOAD_TAG as PENDING_TAG } from '#infra/definitions';
 
@@ -32,10 +33,7 @@ const isMissing = (error: unknown) =>
   (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404);
 
 /** The attachments bucket as the domain's FileStore. */
-export function s3FileStore(
-  bucket: string,
-  client: S3Client = s3,
-): FileStore & { delete(key: string): Promise<void> } {
+export function s3FileStore(bucket: string, client: S3Client = s3): FileStore & ThumbnailFiles {
   return {
     async uploadUrl(key, contentType, size, expiresInSeconds) {
       const tagging = `${PENDING_TAG.key}=${PENDING_TAG.value}`;
@@ -60,7 +58,7 @@ export function s3FileStore(
       return { url, headers: { 'Content-Type': contentType, 'x-amz-tagging': tagging } };
     },
 
-    downloadUrl(key, fileName, contentType, inline, expiresInSeconds) {
+    downloadUrl(key, fileName, contentType, inline, expiresInSeconds, signedAt) {
       return getSignedUrl(
         client,
         new GetObjectCommand({
@@ -69,7 +67,7 @@ export function s3FileStore(
           ResponseContentType: contentType,
           ResponseContentDisposition: contentDisposition(fileName, inline),
         }),
-        { expiresIn: expiresInSeconds },
+        { expiresIn: expiresInSeconds, ...(signedAt ? { signingDate: signedAt } : {}) },
       );
     },
 
@@ -85,6 +83,22 @@ export function s3FileStore(
 
     async keep(key) {
       await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [] } }));
+    },
+
+    async read(key) {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async write(key, body, contentType) {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+      );
     },
 
     /** Deleting an object that is not there succeeds (S3 semantics): safe to repeat. */

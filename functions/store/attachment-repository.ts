@@ -1,5 +1,20 @@
-import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { AttachmentStatus, AttachmentType } from '#shared/schemas/attachments';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  isImageType,
+  type AttachmentStatus,
+  type AttachmentType,
+  type ThumbnailStatus,
+} from '#shared/schemas/attachments';
+import type {
+  ThumbnailOutcome,
+  ThumbnailRecordOutcome,
+  ThumbnailRepository,
+} from '#functions/domain/thumbnails';
 import { workspaceOf } from '#functions/lib/ids';
 import type {
   AttachmentRead,
@@ -7,7 +22,7 @@ import type {
   AttachmentRepository,
   AttachmentWriteOutcome,
 } from '#functions/domain/attachments';
-import { batchGetAll, queryAll, transactWrite, type TransactOutcome } from './dynamo.ts';
+import { batchGetAll, oldItemOf, queryAll, transactWrite, type TransactOutcome } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { TASK_LIVE } from './subtask-repository.ts';
 import { DynamoTaskRepository, toTask } from './task-repository.ts';
@@ -44,8 +59,16 @@ export const toAttachment = (item: Item): AttachmentRecord => ({
   uploadedBy: item.uploadedBy as string,
   createdAt: item.createdAt as string,
   readyAt: (item.readyAt as string | undefined) ?? null,
+  // An image uploaded before thumbnails existed carries no status: still pending upload, its confirm hands it to
+  // the worker like any other; already ready, it never will be (null: shown with a file icon).
+  thumbnailStatus:
+    (item.thumbnailStatus as ThumbnailStatus | undefined) ??
+    (isImageType(item.contentType as string) && item.status === 'pending' ? 'pending' : null),
   expiresAt: (item.expiresAt as string | undefined) ?? null,
 });
+
+/** Tries of a delete whose cover condition lost to a concurrent cover change (each try flips what it expects). */
+const COVER_TRIES = 3;
 
 /** The outcome of an attachment transaction whose part 0 is on the task and part 1 on the attachment. */
 function outcomeOf(outcome: TransactOutcome, taskFull?: (task: Item) => boolean): AttachmentWriteOutcome {
@@ -62,7 +85,7 @@ function outcomeOf(outcome: TransactOutcome, taskFull?: (task: Item) => boolean)
   throw new Error('An attachment transaction failed a condition it does not have');
 }
 
-export class DynamoAttachmentRepository implements AttachmentRepository {
+export class DynamoAttachmentRepository implements AttachmentRepository, ThumbnailRepository {
   private readonly tasks: DynamoTaskRepository;
 
   constructor(
@@ -175,7 +198,20 @@ export class DynamoAttachmentRepository implements AttachmentRepository {
     );
   }
 
-  async remove(attachment: AttachmentRecord): Promise<AttachmentWriteOutcome> {
+  async remove(attachment: AttachmentRecord, wasCover: boolean): Promise<AttachmentWriteOutcome> {
+    // A ready attachment may be its task's cover: the delete clears it in the same transaction. Whether it is was
+    // read a moment ago; if a concurrent cover change made that wrong, the other variant is tried.
+    let isCover = wasCover;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.removeOnce(attachment, isCover);
+      const task = 'task' in outcome ? outcome.task : undefined;
+      const coverMismatch = task && !task.deletedAt && (task.coverAttachmentId === attachment.id) !== isCover;
+      if (!coverMismatch || attempt >= COVER_TRIES) return outcome;
+      isCover = !isCover;
+    }
+  }
+
+  private async removeOnce(attachment: AttachmentRecord, isCover: boolean): Promise<AttachmentWriteOutcome> {
     const key = keys.attachment(attachment.taskId, attachment.id);
     const deleteIt: TransactParts[number] = {
       Delete: {
@@ -187,19 +223,54 @@ export class DynamoAttachmentRepository implements AttachmentRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
+    const cover = isCover
+      ? { update: ' REMOVE coverAttachmentId', condition: ' AND coverAttachmentId = :id' }
+      : {
+          update: '',
+          condition: ' AND (attribute_not_exists(coverAttachmentId) OR coverAttachmentId <> :id)',
+        };
     const onTask: TransactParts[number] =
       attachment.status === 'ready'
         ? {
             Update: {
               TableName: this.tableName,
               Key: keys.task(attachment.taskId),
-              UpdateExpression: 'ADD attachmentCount :minusOne, attachmentBytes :minusSize',
-              ConditionExpression: TASK_LIVE,
-              ExpressionAttributeValues: { ':minusOne': -1, ':minusSize': -attachment.size },
+              UpdateExpression: `ADD attachmentCount :minusOne, attachmentBytes :minusSize${cover.update}`,
+              ConditionExpression: `${TASK_LIVE}${cover.condition}`,
+              ExpressionAttributeValues: {
+                ':minusOne': -1,
+                ':minusSize': -attachment.size,
+                ':id': attachment.id,
+              },
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           }
         : this.taskLive(attachment.taskId);
     return outcomeOf(await transactWrite(this.ddb, [onTask, deleteIt]));
+  }
+
+  async recordThumbnail(
+    attachment: Pick<AttachmentRecord, 'taskId' | 'id'>,
+    outcome: ThumbnailOutcome,
+  ): Promise<ThumbnailRecordOutcome> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.attachment(attachment.taskId, attachment.id),
+          UpdateExpression: 'SET #thumb = :outcome',
+          // Still there, ready, and not recorded yet (a repeated delivery finds its own outcome there).
+          ConditionExpression: '#status = :ready AND (attribute_not_exists(#thumb) OR #thumb = :pending)',
+          ExpressionAttributeNames: { '#status': 'status', '#thumb': 'thumbnailStatus' },
+          ExpressionAttributeValues: { ':outcome': outcome, ':ready': 'ready', ':pending': 'pending' },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { recorded: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const old = oldItemOf(error);
+      return { current: old ? toAttachment(old) : undefined };
+    }
   }
 }

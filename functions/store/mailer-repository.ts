@@ -1,9 +1,4 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NotificationPrefs } from '#shared/schemas/me';
 import type { MailBatch, MailerRepository, MailProfile } from '#functions/domain/notification-email';
 import type { NotificationRecord } from '#functions/domain/notifications';

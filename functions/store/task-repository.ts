@@ -37,6 +37,7 @@ import { activityItem, toActivity } from './activity.ts';
 import { batchGetAll, diffUpdate, oldItemOf, queryFilled, queryPage, transactWrite } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toMembership } from './workspace-repository.ts';
+import { toAttachment } from './attachment-repository.ts';
 
 type Item = Record<string, unknown>;
 type TransactParts = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -49,6 +50,7 @@ const OPTIONAL = [
   'sprintId',
   'goalId',
   'parentId',
+  'coverAttachmentId',
   'completedAt',
   'deletedAt',
 ] as const;
@@ -256,6 +258,23 @@ function followerParts(
       },
     });
   }
+  // A cover newly named must still be a ready image with a thumbnail made or pending (deleted meanwhile: its
+  // delete would have cleared a cover it saw; this keeps one set just after that delete from dangling).
+  const cover = after.coverAttachmentId;
+  if (cover && cover !== before?.coverAttachmentId) {
+    parts.push({
+      kind: { reference: 'coverAttachmentId' },
+      part: {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.attachment(after.id, cover),
+          ConditionExpression: '#status = :ready AND #thumb IN (:ready, :pending)',
+          ExpressionAttributeNames: { '#status': 'status', '#thumb': 'thumbnailStatus' },
+          ExpressionAttributeValues: { ':ready': 'ready', ':pending': 'pending' },
+        },
+      },
+    });
+  }
   for (const delta of goalDeltas(before, after)) {
     parts.push({
       kind: { reference: 'goalId' },
@@ -312,6 +331,8 @@ export class DynamoTaskRepository implements TaskRepository {
     const sprintProject = request.sprintId ? parentOf(request.sprintId) : undefined;
     if (request.sprintId && sprintProject) add(keys.sprint(sprintProject, request.sprintId));
     if (request.goalId) add(keys.goal(request.goalId));
+    const coverTask = request.coverAttachmentId ? parentOf(request.coverAttachmentId) : undefined;
+    if (request.coverAttachmentId && coverTask) add(keys.attachment(coverTask, request.coverAttachmentId));
     const items = await batchGetAll(this.ddb, this.tableName, [...wanted.values()]);
 
     const result: ReadResult = { tasks: new Map(), memberIds: new Set(), labelIds: new Set() };
@@ -335,6 +356,8 @@ export class DynamoTaskRepository implements TaskRepository {
           projectId: item.projectId as string,
           status: item.status as SprintRef['status'],
         };
+      } else if (item.type === ItemType.Attachment) {
+        result.cover = toAttachment(item);
       } else if (item.type === ItemType.Goal) {
         result.goal = {
           id: item.id as string,

@@ -8,7 +8,7 @@ import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
 import { logger } from '#functions/lib/observability';
 import { CleanupService } from '#functions/domain/cleanup';
-import { objectKeyOf } from '#functions/domain/attachments';
+import { objectKeysOf } from '#functions/domain/attachments';
 import { s3FileStore } from '#functions/lib/attachment-storage';
 import { toAttachment } from '#functions/store/attachment-repository';
 import { cleanupOf, DynamoCleanupRepository } from '#functions/store/cleanup-repository';
@@ -26,7 +26,7 @@ const TIME_RESERVE_MS = 10_000;
 
 /**
  * Cleans up after removed projects, workspaces and labels (functions/domain/cleanup.ts), and deletes the file
- * of every removed attachment item. The mapping's filter
+ * (and thumbnail) of every removed attachment item. The mapping's filter
  * (infra/functions.ts) passes only their REMOVE records. Records run one after the other, in stream order: a
  * record that fails (or runs out of time) is reported alone, so the mapping retries from it.
  */
@@ -40,9 +40,10 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
       const image = record.dynamodb?.OldImage;
       if (record.eventName !== 'REMOVE' || !image) return;
       const removed = unmarshall(image as Record<string, AttributeValue>);
-      // An attachment item that went (deleted, expired, or with its task or project): its file goes too.
+      // An attachment item that went (deleted, expired, or with its task or project): its file and (an image's)
+      // thumbnail go too.
       if (removed.type === ItemType.Attachment) {
-        await files.delete(objectKeyOf(toAttachment(removed)));
+        await Promise.all(objectKeysOf(toAttachment(removed)).map((key) => files.delete(key)));
         return;
       }
       const cleanup = cleanupOf(removed);

@@ -317,7 +317,9 @@ export class ApiStack extends Stack {
     // Due-date digests (reads due tasks, claims a reminder marker) and housekeeping (purges expired deleted tasks).
     grantTable(table, fn('daily'), 'read-write');
     grantTable(table, fn('attachments'), 'read-write');
-    this.grantAttachments(config, fn('attachments'), fn('cleanup'));
+    // Records a thumbnail's outcome on its attachment (a conditional UpdateItem).
+    grantTable(table, fn('thumbnails'), 'write');
+    this.grantAttachments(config);
 
     // Table stream → every function with a `stream` source in infra/functions.ts (enqueue → email queue, cleanup),
     // each through a mapping of its own with its own checkpoint. A mapping's filter passes only the records its
@@ -449,33 +451,54 @@ export class ApiStack extends Stack {
   }
 
   /**
-   * The attachments bucket, least privilege, on the attachments' prefix only (functions/domain/attachments.ts,
-   * objectKeyOf): the attachments function signs uploads (PutObject, with the upload's tag: PutObjectTagging)
-   * and downloads (GetObject, which also covers HeadObject), and untags a confirmed upload; the clean-up
-   * deletes the file of every attachment item that goes. Nobody may list the bucket or delete otherwise.
+   * The attachments bucket, least privilege, per prefix (functions/domain/attachments.ts: originals under
+   * `tasks/`, thumbnails under `thumbs/`): the attachments function signs uploads (PutObject, with the upload's
+   * tag: PutObjectTagging) and downloads of originals and thumbnails (GetObject, which also covers HeadObject),
+   * and untags a confirmed upload; the tasks function signs cover thumbnails for the board; the thumbnail worker
+   * reads originals and writes (or takes back) thumbnails; the clean-up deletes both for every attachment item
+   * that goes. Nobody may list the bucket, and only the clean-up may delete an original.
    */
-  private grantAttachments(
-    config: FunctionSettings['config'],
-    attachments: TeamFlowFunction,
-    cleanup: TeamFlowFunction,
-  ): void {
+  private grantAttachments(config: FunctionSettings['config']): void {
     const { stage, account } = config;
-    const objects = `arn:${this.partition}:s3:::${bucketName(stage, 'attachments', account ?? Aws.ACCOUNT_ID)}/tasks/*`;
-    const shown = `arn:${this.partition}:s3:::${bucketName(stage, 'attachments', account ?? '<AWS::AccountId>')}/tasks/*`;
-    const grants: Array<[TeamFlowFunction, string[], string]> = [
+    const arn = (prefix: string, accountId: string) =>
+      `arn:${this.partition}:s3:::${bucketName(stage, 'attachments', accountId)}/${prefix}/*`;
+    const grants: Array<[FunctionName, string[], Array<'tasks' | 'thumbs'>, string]> = [
       [
-        attachments,
-        ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'],
+        'attachments',
+        ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
+        ['tasks'],
         'signs uploads and downloads of',
       ],
-      [cleanup, ['s3:DeleteObject'], 'deletes the files of removed attachment items among'],
+      ['attachments', ['s3:GetObject'], ['thumbs'], 'signs thumbnail downloads of'],
+      ['tasks', ['s3:GetObject'], ['thumbs'], 'signs the board cover thumbnails of'],
+      ['thumbnails', ['s3:GetObject'], ['tasks'], 'reads the images of'],
+      [
+        'thumbnails',
+        ['s3:DeleteObject', 's3:PutObject'],
+        ['thumbs'],
+        'writes (and takes back) thumbnails of',
+      ],
+      [
+        'cleanup',
+        ['s3:DeleteObject'],
+        ['tasks', 'thumbs'],
+        'deletes the files and thumbnails of removed attachment items among',
+      ],
     ];
-    for (const [fn, actions, what] of grants) {
-      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [objects] }));
-      Validations.of(fn.executionRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${shown}]`,
-        reason: `${fn.node.id} ${what} attachment files, whose keys exist only at run time; the grant is limited to the attachments bucket's tasks/ prefix and these actions.`,
-      });
+    for (const [name, actions, prefixes, what] of grants) {
+      const fn = this.functions.get(name)!;
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions,
+          resources: prefixes.map((prefix) => arn(prefix, account ?? Aws.ACCOUNT_ID)),
+        }),
+      );
+      for (const prefix of prefixes) {
+        Validations.of(fn.executionRole).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${arn(prefix, account ?? '<AWS::AccountId>')}]`,
+          reason: `${name} ${what} attachment files, whose keys exist only at run time; the grant is limited to the attachments bucket's ${prefix}/ prefix and these actions.`,
+        });
+      }
     }
   }
 }

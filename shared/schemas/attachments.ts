@@ -24,6 +24,16 @@ export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
 
 export const isImageType = (contentType: string): boolean => contentType.startsWith('image/');
 
+/** The image types: an attachment of one of them gets a thumbnail (functions/stream/thumbnails.ts). */
+export const IMAGE_TYPES = ATTACHMENT_TYPES.filter(isImageType);
+
+/**
+ * Thumbnails: an image's fits within this box (aspect ratio kept, never enlarged), stored as webp under its own
+ * prefix of the attachments bucket (functions/domain/thumbnails.ts).
+ */
+export const THUMBNAIL_MAX_PX = 480;
+export const THUMBNAIL_CONTENT_TYPE = 'image/webp';
+
 /**
  * The content type a file is uploaded with: the browser's type when it is one of ours, else one from the name's
  * extension (browsers report no type, or `application/octet-stream`, for .md and often for .csv); null: refused.
@@ -68,6 +78,12 @@ export type CreateAttachmentInput = z.infer<typeof createAttachmentSchema>;
 
 export type AttachmentStatus = 'pending' | 'ready';
 
+/**
+ * An image's thumbnail: `pending` until the worker made it (or found the image unreadable: `failed`, once, and
+ * the app shows a generic file icon); null for an attachment that is not an image.
+ */
+export type ThumbnailStatus = 'pending' | 'ready' | 'failed';
+
 export interface Attachment {
   id: string;
   taskId: string;
@@ -91,7 +107,16 @@ export interface AttachmentUpload {
   expiresAt: string;
 }
 
-/** A listed attachment: with a short-lived URL to download it (shown inline for images). */
+/**
+ * A listed attachment: with a short-lived URL to download it (shown inline for images) and, once its thumbnail
+ * is ready, a short-lived URL of the thumbnail (the previews show that, never the full image).
+ */
 export interface AttachmentWithUrl extends Attachment {
   downloadUrl: string;
+  /**
+   * Images only (null otherwise). Every list answer has it; typed optional because a list cached by an older app
+   * (the offline cache) lacks it, and the panel then shows a file icon.
+   */
+  thumbnailStatus?: ThumbnailStatus | null;
+  thumbnailUrl?: string;
 }

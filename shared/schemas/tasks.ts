@@ -90,11 +90,23 @@ export const createTaskSchema = z.strictObject({
 });
 export type CreateTaskInput = z.infer<typeof createTaskSchema>;
 
-/** `PATCH /api/tasks/{taskId}`: the version last seen and at least one field of the create body. */
+/**
+ * A card's cover: an image attachment of the task (`<taskId>.<ulid>`, ../docs/data-model.md "Identifiers"), or
+ * null for none. Only `PATCH` sets it; the service checks it names a ready image of this very task.
+ */
+export const coverAttachmentIdSchema = z
+  .string()
+  .regex(new RegExp(`^${ULID}\\.${ULID}\\.${ULID}$`), 'is not an attachment id')
+  .nullable();
+
+/**
+ * `PATCH /api/tasks/{taskId}`: the version last seen and at least one field of the create body (or the cover,
+ * which only a change sets).
+ */
 export const patchTaskSchema = z
   .strictObject(taskFields)
   .partial()
-  .extend({ version: versionSchema })
+  .extend({ version: versionSchema, coverAttachmentId: coverAttachmentIdSchema.optional() })
   .refine((body) => Object.keys(body).some((field) => field !== 'version'), {
     message: 'name at least one field to change besides version',
     when: (payload) => payload.issues.length === 0,
@@ -193,6 +205,13 @@ export interface Task {
   subtasksDone: number;
   commentCount: number;
   attachmentCount: number;
+  /** The card's cover image: one of the task's image attachments, or null. */
+  coverAttachmentId: string | null;
+  /**
+   * Board reads only (`GET /api/projects/{projectId}/tasks`), and only for a task with a cover: a short-lived URL
+   * of the cover's thumbnail.
+   */
+  coverUrl?: string;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

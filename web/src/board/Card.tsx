@@ -1,4 +1,5 @@
-import { memo, type CSSProperties, type HTMLAttributes, type Ref } from 'react';
+import { memo, useState, type CSSProperties, type HTMLAttributes, type Ref } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Label } from '../../../shared/schemas/projects.ts';
 import type { Task } from '../../../shared/schemas/tasks.ts';
@@ -6,6 +7,7 @@ import type { Member } from '../../../shared/schemas/workspaces.ts';
 import { initials } from '../lib/data.ts';
 import { Avatar } from '../lib/ui.tsx';
 import { CardPeople } from '../live/react.tsx';
+import { attachmentsQuery } from '../task/attachments-query.ts';
 import { isOverdue, PRIORITY_TITLES } from './board-logic.ts';
 
 export interface CardLookups {
@@ -17,6 +19,31 @@ export interface CardLookups {
 
 const shortDate = (day: string) =>
   new Date(`${day}T00:00:00`).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+
+/**
+ * A card's cover (only mounted for a task that has one): the board read's URL; without one (the task came from a
+ * change's answer, a live event or the change feed, which carry none) or once it failed to load (expired on a
+ * board left open), the thumbnail URL from the task's attachment list. A URL that fails too is left out (a
+ * thumbnail not made yet shows on the next read).
+ */
+function CardCover({ taskId, coverId, coverUrl }: { taskId: string; coverId: string; coverUrl?: string }) {
+  const [broken, setBroken] = useState<string[]>([]);
+  const boardUrl = coverUrl && !broken.includes(coverUrl) ? coverUrl : undefined;
+  const { data: files } = useQuery({ ...attachmentsQuery(taskId), enabled: !boardUrl });
+  const listedUrl = files?.find((a) => a.id === coverId)?.thumbnailUrl;
+  const cover = boardUrl ?? (listedUrl && !broken.includes(listedUrl) ? listedUrl : undefined);
+  if (!cover) return null;
+  return (
+    <img
+      className="card-cover"
+      src={cover}
+      alt="Cover"
+      loading="lazy"
+      draggable={false}
+      onError={() => setBroken((urls) => [...urls, cover])}
+    />
+  );
+}
 
 export type CardProps = {
   task: Task;
@@ -51,6 +78,9 @@ export const Card = memo(function Card({
       style={style}
       {...rest}
     >
+      {task.coverAttachmentId && !overlay && (
+        <CardCover taskId={task.id} coverId={task.coverAttachmentId} coverUrl={task.coverUrl} />
+      )}
       <div className="card-top">
         <span className="card-key">{task.key}</span>
         {!overlay && <CardPeople taskId={task.id} lookups={lookups} />}

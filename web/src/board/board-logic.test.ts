@@ -115,6 +115,19 @@ describe('optimistic edits of a column keep its pages and cursors', () => {
     expect(flatten(updated).map((t) => t.title)).toEqual(['a', 'new']);
   });
 
+  it("keeps the board's cover URL while the cover stays the same (other answers carry none)", () => {
+    const shown = { ...task('b'), coverAttachmentId: 'b.A', coverUrl: 'https://files/b.A' };
+    const data: ColumnData = { pages: [{ items: [shown], nextCursor: null }], pageParams: [null] };
+    const edited = flatten(replaceTask(data, { ...task('b', { title: 'x' }), coverAttachmentId: 'b.A' }))[0]!;
+    expect([edited.title, edited.coverUrl]).toEqual(['x', 'https://files/b.A']);
+    const recovered = flatten(replaceTask(data, { ...task('b'), coverAttachmentId: 'b.B' }))[0]!;
+    expect(recovered.coverUrl).toBeUndefined();
+    const removed = flatten(replaceTask(data, { ...task('b'), coverAttachmentId: null }))[0]!;
+    expect(removed.coverUrl).toBeUndefined();
+    const fresh = { ...task('b'), coverAttachmentId: 'b.A', coverUrl: 'https://files/new' };
+    expect(flatten(replaceTask(data, fresh))[0]!.coverUrl).toBe('https://files/new');
+  });
+
   it('knows when a column is fully loaded', () => {
     expect(fullyLoaded(column(['a'], ['b']))).toBe(true);
     expect(fullyLoaded({ ...column(['a']), pages: [{ items: [], nextCursor: 'c1' }] })).toBe(false);

@@ -134,10 +134,20 @@ export function replaceTask(data: ColumnData, task: Task): ColumnData {
     ...data,
     pages: data.pages.map((page) =>
       page.items.some((t) => t.id === task.id)
-        ? { ...page, items: page.items.map((t) => (t.id === task.id ? task : t)) }
+        ? { ...page, items: page.items.map((t) => (t.id === task.id ? keepCoverUrl(t, task) : t)) }
         : page,
     ),
   };
+}
+
+/**
+ * Only board reads carry a cover's URL (`coverUrl`); a task from anywhere else (a change's answer, a live event)
+ * keeps the URL the board had while its cover is the same attachment.
+ */
+export function keepCoverUrl(shown: Task, task: Task): Task {
+  if (task.coverUrl || !task.coverAttachmentId || shown.coverAttachmentId !== task.coverAttachmentId)
+    return task;
+  return shown.coverUrl ? { ...task, coverUrl: shown.coverUrl } : task;
 }
 
 /** True when every page of the column is loaded (so its bottom is the column's real bottom). */

@@ -9,14 +9,48 @@ import {
 } from '../../../shared/schemas/attachments.ts';
 import type { Task } from '../../../shared/schemas/tasks.ts';
 import { useSession } from '../App.tsx';
-import { api, describeError } from '../lib/api.ts';
+import { api, ApiError, describeError } from '../lib/api.ts';
 import { keys } from '../lib/data.ts';
 import { useToasts } from '../lib/toasts.tsx';
 import { applyTaskToBoard } from '../board/Board.tsx';
 import { refusalOf, size } from './attachment-rules.ts';
+import { attachmentsQuery } from './attachments-query.ts';
 
 /** Download URLs live 5 minutes (functions/domain/attachments.ts): the list is read again before they expire. */
 const REFRESH_MS = 4 * 60_000;
+/**
+ * While an image's thumbnail is being made (a second or two after its upload) the list is read this often, for
+ * at most THUMBNAIL_WAIT_MS after the upload (a thumbnail held up longer shows on a later read).
+ */
+const THUMBNAIL_POLL_MS = 1_500;
+const THUMBNAIL_WAIT_MS = 60_000;
+
+const thumbnailPending = (items: AttachmentWithUrl[] | undefined) =>
+  items?.some(
+    (a) =>
+      a.thumbnailStatus === 'pending' && a.readyAt && Date.now() - Date.parse(a.readyAt) < THUMBNAIL_WAIT_MS,
+  ) ?? false;
+
+/** Whether an attachment can be the card's cover (the server's rule, functions/domain/attachments.ts). */
+const coverable = (a: AttachmentWithUrl) =>
+  isImageType(a.contentType) && (a.thumbnailStatus === 'ready' || a.thumbnailStatus === 'pending');
+
+/** A generic file icon: for files that are not images, and images with no thumbnail (yet, or unreadable). */
+function FileIcon({ label }: { label: string }) {
+  return (
+    <span className="file-icon" role="img" aria-label={label}>
+      <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
+        <path
+          d="M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.5"
+          strokeLinejoin="round"
+        />
+      </svg>
+    </span>
+  );
+}
 
 /** An upload in flight: its progress, and how to stop it. */
 interface Upload {
@@ -56,7 +90,8 @@ function put(
 /**
  * A task's attachments: files dropped anywhere on the task panel (or pasted images, or picked) go straight to
  * storage with a progress bar each and can be cancelled; a file of a refused type or over a limit is refused
- * here, before anything is sent. Images show as previews (the image itself, through its download URL).
+ * here, before anything is sent. Images show as thumbnails (made by the server, never the full image), or a
+ * file icon while there is none; one of them can be made the card's cover (shown on the board).
  */
 export function Attachments({ task, canEdit }: { task: Task; canEdit: boolean }) {
   const client = useQueryClient();
@@ -67,25 +102,30 @@ export function Attachments({ task, canEdit }: { task: Task; canEdit: boolean })
   const [refusals, setRefusals] = useState<string[]>([]);
   const [dragging, setDragging] = useState(false);
   const nextKey = useRef(0);
-  const queryKey = ['attachments', task.id] as const;
+  const { queryKey, queryFn } = attachmentsQuery(task.id);
   const { data = [] } = useQuery({
     queryKey,
-    queryFn: () => api<{ items: AttachmentWithUrl[] }>(`/tasks/${task.id}/attachments`).then((r) => r.items),
+    queryFn,
     // Read again whenever the panel opens (a list restored from the offline cache may hold expired URLs).
     staleTime: 0,
-    refetchInterval: REFRESH_MS,
+    refetchInterval: (query) => (thumbnailPending(query.state.data) ? THUMBNAIL_POLL_MS : REFRESH_MS),
   });
   const role = client
     .getQueryData<Array<{ id: string; role?: string }>>(keys.workspaces)
     ?.find((w) => w.id === task.workspaceId)?.role;
   const mayDeleteAny = role === 'owner' || role === 'admin';
 
-  /** The list, and the task's attachment count on the panel and its card. */
+  /**
+   * The list, and what attachments change on the task (its count; its cover, which deleting the cover's image
+   * clears) on the panel and its card.
+   */
   const refresh = () => {
     void client.invalidateQueries({ queryKey });
     void api<Task>(`/tasks/${task.id}`).then((fresh) => {
       client.setQueryData<Task>(keys.task(task.id), (old) =>
-        old ? { ...old, attachmentCount: fresh.attachmentCount } : fresh,
+        old
+          ? { ...old, attachmentCount: fresh.attachmentCount, coverAttachmentId: fresh.coverAttachmentId }
+          : fresh,
       );
       applyTaskToBoard(client, { ...(client.getQueryData<Task>(keys.task(task.id)) ?? fresh) });
     });
@@ -191,6 +231,36 @@ export function Attachments({ task, canEdit }: { task: Task; canEdit: boolean })
     onError: (error) => toasts.error(describeError(error)),
   });
 
+  /** Makes `a` the card's cover (or, with null, removes the cover): with the latest version, once more on a race. */
+  const cover = useMutation({
+    mutationFn: async (a: AttachmentWithUrl | null) => {
+      const patch = (version: number) =>
+        api<Task>(`/tasks/${task.id}`, {
+          method: 'PATCH',
+          body: { version, coverAttachmentId: a?.id ?? null },
+        });
+      const latest = client.getQueryData<Task>(keys.task(task.id)) ?? task;
+      try {
+        return { saved: await patch(latest.version), a };
+      } catch (error) {
+        if (!(error instanceof ApiError && error.isVersionConflict)) throw error;
+        const fresh = await api<Task>(`/tasks/${task.id}`);
+        return { saved: await patch(fresh.version), a };
+      }
+    },
+    onSuccess: ({ saved, a }) => {
+      client.setQueryData(keys.task(task.id), saved);
+      applyTaskToBoard(client, a?.thumbnailUrl ? { ...saved, coverUrl: a.thumbnailUrl } : saved);
+      toasts.show(a ? `“${a.fileName}” is now the card's cover` : 'Cover removed');
+    },
+    onError: (error) => {
+      // The server's reason about the image itself ("is not an image", "is not an attachment of this task").
+      const about = error instanceof ApiError && error.details.find((d) => d.field === 'coverAttachmentId');
+      toasts.error(`Cover not changed: ${about ? `the image ${about.message}` : describeError(error)}`);
+      void client.invalidateQueries({ queryKey });
+    },
+  });
+
   return (
     <section
       ref={section}
@@ -255,15 +325,51 @@ export function Attachments({ task, canEdit }: { task: Task; canEdit: boolean })
         <ul className="attachment-list plain-list">
           {data.map((a) => (
             <li key={a.id}>
-              {isImageType(a.contentType) && (
+              {a.thumbnailUrl ? (
                 <a href={a.downloadUrl} target="_blank" rel="noreferrer" aria-label={`Open ${a.fileName}`}>
-                  <img className="attachment-preview" src={a.downloadUrl} alt={a.fileName} loading="lazy" />
+                  <img
+                    className="attachment-preview"
+                    src={a.thumbnailUrl}
+                    alt={`Preview of ${a.fileName}`}
+                    loading="lazy"
+                  />
                 </a>
+              ) : (
+                <FileIcon
+                  label={
+                    a.thumbnailStatus === 'pending'
+                      ? `Preparing a preview of ${a.fileName}`
+                      : `${a.fileName}: no preview`
+                  }
+                />
               )}
               <a href={a.downloadUrl} download={a.fileName} target="_blank" rel="noreferrer">
                 {a.fileName}
               </a>
               <span className="muted">{size(a.size)}</span>
+              {task.coverAttachmentId === a.id && <span className="cover-badge">Cover</span>}
+              {canEdit &&
+                coverable(a) &&
+                (task.coverAttachmentId === a.id ? (
+                  <button
+                    type="button"
+                    className="small"
+                    disabled={cover.isPending}
+                    onClick={() => cover.mutate(null)}
+                  >
+                    Remove cover
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="small"
+                    disabled={cover.isPending}
+                    aria-label={`Make ${a.fileName} the cover`}
+                    onClick={() => cover.mutate(a)}
+                  >
+                    Make cover
+                  </button>
+                ))}
               {canEdit && (a.uploadedBy === user?.id || mayDeleteAny) && (
                 <button
                   type="button"
