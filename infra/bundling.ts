@@ -53,6 +53,13 @@ export const lambdaNpmPlatform = {
   npm_config_libc: 'glibc',
 } as const;
 
+/** The modules left out of a function's bundle: every bundle's, but those the function imports for real. */
+export function externalModulesOf(
+  definition: Pick<FunctionDefinition, 'bundledModules'> | undefined,
+): string[] {
+  return lambdaBundling.externalModules.filter((name) => !definition?.bundledModules?.includes(name));
+}
+
 /**
  * The esbuild JS API options equal to the command line NodejsFunction builds from `lambdaBundling`
  * (`esbuild --bundle <entry> --target=node22 --platform=node --format=esm --outfile=.../index.mjs --minify
@@ -66,10 +73,10 @@ export function lambdaEsbuildOptions(input: {
   /** Packages installed beside the bundle instead of bundled; default: the `nodeModules` of the entry's function. */
   nodeModules?: readonly string[];
 }): BuildOptions {
-  const nodeModules =
-    input.nodeModules ??
-    (Object.values(functions) as FunctionDefinition[]).find((fn) => fn.entry === input.entry)?.nodeModules ??
-    [];
+  const definition = (Object.values(functions) as FunctionDefinition[]).find(
+    (fn) => fn.entry === input.entry,
+  );
+  const nodeModules = input.nodeModules ?? definition?.nodeModules ?? [];
   return {
     absWorkingDir: input.projectRoot,
     entryPoints: [input.entry],
@@ -80,7 +87,7 @@ export function lambdaEsbuildOptions(input: {
     outfile: `${input.outdir}/${lambdaBundling.outFile}`,
     minify: lambdaBundling.minify,
     sourcemap: lambdaBundling.sourceMap,
-    external: [...lambdaBundling.externalModules, ...nodeModules],
+    external: [...externalModulesOf(definition), ...nodeModules],
     tsconfig: input.tsconfig,
     banner: { js: lambdaBundling.banner },
     mainFields: [...lambdaBundling.mainFields],

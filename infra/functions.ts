@@ -54,6 +54,11 @@ export interface FunctionDefinition {
    * Lambda's platform (infra/bundling.ts, lambdaNpmPlatform), at the version package-lock.json holds.
    */
   nodeModules?: readonly string[];
+  /**
+   * Of the modules every bundle leaves out (infra/bundling.ts, externalModules: only ever loaded lazily by the
+   * SDK's credential chain), those this function's code imports for real, so they ship in its bundle.
+   */
+  bundledModules?: readonly string[];
   stream?: StreamSource;
   queue?: QueueSource;
   schedule?: ScheduleSource;
@@ -246,6 +251,8 @@ export const functions = {
   'ai-worker': {
     entry: 'functions/workers/ai.ts',
     memoryMb: 512,
+    // The Bedrock client imports the bearer-token provider (Bedrock API keys) itself, not lazily.
+    bundledModules: ['@aws-sdk/token-providers'],
     timeoutSeconds: 60,
     queue: { queue: 'ai', batchSize: 5, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
   },

@@ -6,7 +6,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { lambdaBundling, lambdaNpmPlatform } from '../bundling.ts';
+import { externalModulesOf, lambdaBundling, lambdaNpmPlatform } from '../bundling.ts';
 import { APP_NAME, physicalFunctionName } from '../definitions.ts';
 import { functions, type FunctionDefinition, type FunctionName } from '../functions.ts';
 import type { StageConfig } from '../stage-config.ts';
@@ -106,7 +106,7 @@ export class TeamFlowFunction extends NodejsFunction {
         target: lambdaBundling.target,
         mainFields: [...lambdaBundling.mainFields],
         banner: lambdaBundling.banner,
-        externalModules: [...lambdaBundling.externalModules],
+        externalModules: externalModulesOf(definition),
         // Native packages (sharp): installed beside the bundle by `npm ci` from package-lock.json, for linux-arm64.
         ...(definition.nodeModules
           ? { nodeModules: [...definition.nodeModules], environment: { ...lambdaNpmPlatform } }
