@@ -58,6 +58,7 @@ describe.each<[ViewportName, string]>([
 
   const alexPanel = () => a.getByRole('dialog');
   const samPanel = () => b.getByRole('dialog');
+  const samCard = () => b.locator('article.card', { hasText: task.title });
   /** Sam's page has not reloaded since the panel opened (a marker set then is still there). */
   const expectNoReload = async () =>
     expect(await b.evaluate(() => (window as unknown as { liveMarker?: string }).liveMarker)).toBe('set');
@@ -99,6 +100,8 @@ describe.each<[ViewportName, string]>([
       const preview = samPanel().getByRole('img', { name: 'mock-up.png' });
       await preview.waitFor();
       await eventually(async () => ((await loaded(preview)) ? true : undefined));
+      // The task's card on the board behind the panel counts it too.
+      await samCard().getByText('1 attachments').waitFor({ state: 'attached' });
       await expectNoReload();
       await screenshot(b, `live-attachments-${viewport}-appeared`);
     },
@@ -123,6 +126,7 @@ describe.each<[ViewportName, string]>([
     await alexPanel().getByRole('link', { name: 'mock-up.png', exact: true }).waitFor({ state: 'detached' });
     await samPanel().getByRole('link', { name: 'mock-up.png', exact: true }).waitFor({ state: 'detached' });
     await samPanel().getByRole('img', { name: 'mock-up.png' }).waitFor({ state: 'detached' });
+    await samCard().getByText('attachments').waitFor({ state: 'detached' });
     await expectNoReload();
   });
 });

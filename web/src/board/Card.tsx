@@ -128,6 +128,13 @@ export const Card = memo(function Card({
             <span className="visually-hidden"> comments</span>
           </span>
         )}
+        {task.attachmentCount > 0 && (
+          <span className="meta-item">
+            <span aria-hidden="true">📎 </span>
+            {task.attachmentCount}
+            <span className="visually-hidden"> attachments</span>
+          </span>
+        )}
         <span className="avatars">
           {assignees.slice(0, 3).map((m) => (
             <Avatar key={m.userId} initials={initials(m.name || m.email)} name={m.name || m.email} />
