@@ -30,39 +30,6 @@ dynamoClient.middlewareStack.add(
   { step: 'initialize', name: 'countDynamoCalls' },
 );
 
-/**
- * Writes wait for the request's admission (the rate limit's verdict), reads do not: a request's reads run while
- * its rate-limit counter is written, one round trip fewer on every request, and nothing is written for a
- * request the limit refuses. A context per request, like the counter above.
- */
-const admissionOfRequest = new AsyncLocalStorage<Promise<unknown>>();
-const WRITES = new Set([
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'BatchWriteItemCommand',
-  'TransactWriteItemsCommand',
-]);
-
-dynamoClient.middlewareStack.add(
-  (next, context) => async (args) => {
-    const admission = admissionOfRequest.getStore();
-    if (admission && WRITES.has(String(context.commandName))) await admission;
-    return next(args);
-  },
-  { step: 'initialize', name: 'writesAfterAdmission' },
-);
-
-/**
- * Runs `work` while `admission` is decided (`admission` must have been started outside `work`, e.g. the rate
- * limit's own counter write): `work`'s DynamoDB writes wait for it, and if it fails, so does the whole (with the
- * admission's error, whatever `work` did meanwhile, which can only have been reads).
- */
-export async function admittedBy<T>(admission: Promise<unknown>, work: () => Promise<T>): Promise<T> {
-  const [, result] = await Promise.all([admission, admissionOfRequest.run(admission, work)]);
-  return result;
-}
-
 /** Runs `work`, counting the DynamoDB requests it makes. */
 export async function countingDynamoCalls<T>(
   work: () => Promise<T>,

@@ -16,7 +16,7 @@ import {
 import { config } from './config.ts';
 import { logger, metrics, publishMetrics } from './observability.ts';
 import { limitRequests } from './rate-limit.ts';
-import { admittedBy, countingDynamoCalls, ddb } from './dynamodb.ts';
+import { countingDynamoCalls, ddb } from './dynamodb.ts';
 import { fingerprintOf, idempotencyKeyOf, runIdempotently, type StoredAnswer } from './idempotency.ts';
 import { parseInput } from './validation.ts';
 
@@ -206,29 +206,6 @@ function serveWith(operations: Record<string, Operation>) {
       return errorResponse(error, request.requestId);
     }
   };
-  /** Runs a signed-in request once per Idempotency-Key (if it has one). */
-  const runOnce = async (
-    operation: Operation,
-    request: ApiRequest,
-    caller: Caller,
-    method: string,
-    rawBody: string | undefined,
-  ): Promise<HttpResult> => {
-    const key = idempotencyKeyOf(method, request.headers);
-    if (!key) return run(operation, request);
-    idempotencyStore ??= new DynamoIdempotencyStore(ddb, config.tableName);
-    const answer = await runIdempotently(
-      idempotencyStore,
-      {
-        userId: caller.userId,
-        key,
-        fingerprint: fingerprintOf({ ...request, rawBody }),
-        nowSeconds: Math.floor(Date.now() / 1000),
-      },
-      async () => storedAnswerOf(await run(operation, request)),
-    );
-    return { ...answer, headers: { ...answer.headers, 'x-request-id': request.requestId } };
-  };
   return async (event: HttpEvent, requestId: string): Promise<HttpResult> => {
     try {
       const rawBody = decodeBody(event);
@@ -240,14 +217,24 @@ function serveWith(operations: Record<string, Operation>) {
         throw new NotFoundError(`No route for ${event.requestContext.http.method} ${event.rawPath}`);
       }
       const request = toRequest(event, requestId, rawBody);
-      const { caller } = request;
-      if (!caller) return await run(operation, request);
-      // Every signed-in request counts against its user's budget (100 a minute), across all instances. Its
-      // reads run while the counter is written; its writes wait for the verdict, and a refusal is the answer.
-      const admission = limitRequests(`user:${caller.userId}`, config.userRequestsPerMinute);
-      return await admittedBy(admission, () =>
-        runOnce(operation, request, caller, event.requestContext.http.method, rawBody),
+      // Every signed-in request counts against its user's budget (100 a minute), across all instances.
+      if (request.caller) await limitRequests(`user:${request.caller.userId}`, config.userRequestsPerMinute);
+      const key = request.caller
+        ? idempotencyKeyOf(event.requestContext.http.method, request.headers)
+        : undefined;
+      if (!key || !request.caller) return await run(operation, request);
+      idempotencyStore ??= new DynamoIdempotencyStore(ddb, config.tableName);
+      const answer = await runIdempotently(
+        idempotencyStore,
+        {
+          userId: request.caller.userId,
+          key,
+          fingerprint: fingerprintOf({ ...request, rawBody }),
+          nowSeconds: Math.floor(Date.now() / 1000),
+        },
+        async () => storedAnswerOf(await run(operation, request)),
       );
+      return { ...answer, headers: { ...answer.headers, 'x-request-id': requestId } };
     } catch (error) {
       return errorResponse(error, requestId);
     }
