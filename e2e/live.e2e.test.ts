@@ -16,8 +16,9 @@ import {
   createTask,
   createWorkspace,
   explainFailure,
-  journeySteps,
   getTask,
+  journeySteps,
+  keyboardDragTo,
   newPage,
   screenshot,
   signInThroughUi,
@@ -100,8 +101,7 @@ describe.each<[ViewportName, string]>([
     await moving.focus();
     await a.keyboard.press('Space');
     await a.getByText(/^(Picked up Write the spec|Write the spec is over)/).waitFor({ state: 'attached' });
-    await a.keyboard.press('ArrowRight');
-    await a.getByText(/^Write the spec is over In progress/).waitFor({ state: 'attached' });
+    await keyboardDragTo(a, 'ArrowRight', /^Write the spec is over In progress/);
     const [moved] = await Promise.all([
       a.waitForResponse(
         (r) =>

@@ -16,9 +16,10 @@ import {
   dragWithMouse,
   explainFailure,
   getTask,
-  seriousA11yViolations,
+  keyboardDragTo,
   newPage,
   reloadSignedIn,
+  seriousA11yViolations,
   signInThroughUi,
   signUpUser,
   type Project,
@@ -141,8 +142,7 @@ describe('planning on a desktop', () => {
     await page.keyboard.press('Space');
     // dnd-kit announces the pick-up (then the day it is over) in its live region once the drag has started.
     await page.getByText(/^(Picked up Book the venue|Book the venue is over)/).waitFor({ state: 'attached' });
-    await page.keyboard.press('ArrowRight');
-    await page.getByText(`Book the venue is over ${nextName!}.`).waitFor({ state: 'attached' });
+    await keyboardDragTo(page, 'ArrowRight', `Book the venue is over ${nextName!}.`);
     const [saved] = await Promise.all([page.waitForResponse(isTaskPatch), page.keyboard.press('Space')]);
     expect(saved.status()).toBe(200);
     expect(JSON.parse(saved.request().postData() ?? '{}')).toEqual({ version: 1, dueDate: nextDay });
@@ -187,8 +187,7 @@ describe('planning on a desktop', () => {
     await page.getByText(/^(Picked up Write release notes|Write release notes is over)/).waitFor({
       state: 'attached',
     });
-    await page.keyboard.press('ArrowRight');
-    await page.getByText(/^Write release notes is over In progress/).waitFor({ state: 'attached' });
+    await keyboardDragTo(page, 'ArrowRight', /^Write release notes is over In progress/);
     const [moved] = await Promise.all([
       page.waitForResponse(
         (r) =>

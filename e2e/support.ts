@@ -150,6 +150,24 @@ export function journeySteps(explain: (name: string, error: unknown) => Promise<
     });
 }
 
+/**
+ * Moves a keyboard drag (picked up already) one step with `key`, until dnd-kit announces `over`. On a loaded
+ * machine a key pressed before dnd-kit has measured where cards can go does nothing: it is pressed again (a
+ * press that did move shows its announcement first, so a card is never moved twice).
+ */
+export async function keyboardDragTo(page: Page, key: string, over: RegExp | string): Promise<void> {
+  const announced = page.getByText(over).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press(key);
+    try {
+      await announced.waitFor({ state: 'attached', timeout: 3_000 });
+      return;
+    } catch (error) {
+      if (attempt === 5) throw error;
+    }
+  }
+}
+
 export interface UiUser {
   name: string;
   email: string;

@@ -16,6 +16,8 @@ import {
   createTask,
   createWorkspace,
   getTask,
+  keyboardDragTo,
+  pageTests,
   screenshot,
   signInThroughUi,
   signUpUser,
@@ -23,7 +25,6 @@ import {
   type Task,
   type TestUser,
   type ViewportName,
-  pageTests,
 } from './support.ts';
 import { eventually } from '../test/support.ts';
 
@@ -308,8 +309,7 @@ describe('a keyboard drop on the board', () => {
     await moving.focus();
     await page.keyboard.press('Space');
     await page.getByText(/^(Picked up Write the spec|Write the spec is over)/).waitFor({ state: 'attached' });
-    await page.keyboard.press('ArrowRight');
-    await page.getByText(/^Write the spec is over In progress/).waitFor({ state: 'attached' });
+    await keyboardDragTo(page, 'ArrowRight', /^Write the spec is over In progress/);
     const [moved] = await Promise.all([
       page.waitForResponse(
         (r) =>
