@@ -1,5 +1,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS } from '../infra/local/settings.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#functions/store/keys';
+import { db, storedItem, table } from './fixtures.ts';
 import { api, expectErrorShape, outputs, signUpUser, type TestUser } from './support.ts';
 
 describe('GET/PATCH /api/me', () => {
@@ -104,6 +107,21 @@ describe('GET/PATCH /api/me', () => {
     const details = (res.body as { error: { details: Array<{ field: string }> } }).error.details;
     expect(details.map((d) => d.field)).toEqual(fields);
     expect((await api('/me', { token: user.idToken })).body).toEqual(before);
+  });
+
+  it('indexes by email, on its next read, a profile made before profiles were (so invitations find it)', async () => {
+    const older = await signUpUser('Old Timer');
+    const stored = await storedItem(keys.user(older.userId));
+    expect(stored).toMatchObject(keys.userByEmail(older.email));
+    await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.user(older.userId),
+        UpdateExpression: 'REMOVE GSI2PK, GSI2SK',
+      }),
+    );
+    expect((await api('/me', { token: older.idToken })).status).toBe(200);
+    expect(await storedItem(keys.user(older.userId))).toMatchObject(keys.userByEmail(older.email));
   });
 
   it('refuses a body over 256 KB with 413', async () => {

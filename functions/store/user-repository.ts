@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import type { PatchMeInput, UserProfile } from '#shared/schemas/me';
 import type { UserRepository } from '#functions/domain/users';
 import type { NotificationPrefs } from '#shared/schemas/me';
-import { batchGetAll, queryAll } from './dynamo.ts';
+import { batchGetAll, queryAll, writeIf } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 
 const PROFILE_FIELDS = [
@@ -57,7 +57,29 @@ export class DynamoUserRepository implements UserRepository {
     const { Item } = await this.ddb.send(
       new GetCommand({ TableName: this.tableName, Key: keys.user(userId), ConsistentRead: true }),
     );
-    return Item ? toProfile(Item) : undefined;
+    if (!Item) return undefined;
+    if (Item.GSI2PK === undefined && typeof Item.email === 'string')
+      await this.indexEmail(userId, Item.email);
+    return toProfile(Item);
+  }
+
+  /**
+   * Gives a profile made before profiles were indexed by email (access pattern 55) its email key, so invitations
+   * find the account from then on: done once, on the profile's next read (every sign-in reads it).
+   */
+  private async indexEmail(userId: string, email: string): Promise<void> {
+    const { GSI2PK, GSI2SK } = keys.userByEmail(email);
+    await writeIf(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.user(userId),
+          UpdateExpression: 'SET GSI2PK = :pk, GSI2SK = :sk',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(GSI2PK)',
+          ExpressionAttributeValues: { ':pk': GSI2PK, ':sk': GSI2SK },
+        }),
+      ),
+    );
   }
 
   async createIfAbsent(profile: UserProfile): Promise<UserProfile> {
