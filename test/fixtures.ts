@@ -198,6 +198,18 @@ export async function storedItem(key: { PK: string; SK: string }): Promise<Item 
 export const putItem = (item: Item) => db().send(new PutCommand({ TableName: table(), Item: item }));
 
 /** The project item as stored, counters and the active sprint included. */
-export const storedProject = async (workspaceId: string, projectId: string) =>
-  (await storedItem(keys.project(workspaceId, projectId))) as
-    { key: string; taskSeq: number; taskCount: number; activeSprintId?: string } | undefined;
+export async function storedProject(workspaceId: string, projectId: string) {
+  const [project, counter] = await Promise.all([
+    storedItem(keys.project(workspaceId, projectId)),
+    storedItem(keys.projectCounter(workspaceId, projectId)),
+  ]);
+  if (!project) return undefined;
+  // The numbers taken: the counter's own item once a number was taken, else the project's starting point.
+  const taskSeq = (counter?.taskSeq ?? project.taskSeq) as number;
+  return { ...project, taskSeq } as {
+    key: string;
+    taskSeq: number;
+    taskCount: number;
+    activeSprintId?: string;
+  };
+}

@@ -18,6 +18,8 @@ import {
   db,
   fieldsOf,
   listAll,
+  read,
+  storedItem,
   storedProject,
   table,
   takingTurns,
@@ -565,6 +567,32 @@ describe('tasks', () => {
             .join(', ')}`,
       );
     }, 90_000);
+
+    it('goes on from the numbers a project took before its counter had an item of its own', async () => {
+      const project = await createProject(owner, ws, 'OLDN');
+      // A project numbered the old way: its item counted 41 tasks, and there is no counter item yet.
+      await db().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: keys.project(ws, project),
+          UpdateExpression: 'SET taskSeq = :n',
+          ExpressionAttributeValues: { ':n': 41 },
+        }),
+      );
+      const [a, b] = await Promise.all([
+        createTask(writer(), project, { title: 'Forty-two or three' }),
+        createTask(writer(), project, { title: 'Forty-three or two' }),
+      ]);
+      expect([a.number, b.number].sort()).toEqual([42, 43]);
+      expect(await storedItem(keys.projectCounter(ws, project))).toMatchObject({ taskSeq: 43 });
+      // Deleting the project takes its counter with it.
+      const { version } = await read<{ version: number }>(owner, `/projects/${project}`);
+      expect(
+        (await api(`/projects/${project}?version=${version}`, { method: 'DELETE', token: owner.idToken }))
+          .status,
+      ).toBe(204);
+      expect(await storedItem(keys.projectCounter(ws, project))).toBeUndefined();
+    });
 
     it('skips the number of a creation refused after taking it (a label removed meanwhile), never reuses it', async () => {
       const project = await createProject(owner, ws, 'SKIP');

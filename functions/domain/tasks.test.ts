@@ -25,7 +25,6 @@ import {
   taskView,
   type ActivityRecord,
   type InsertOutcome,
-  type NumberOutcome,
   type ProjectRecord,
   type ReadRequest,
   type ReadResult,
@@ -402,10 +401,10 @@ class MemoryRepository implements TaskRepository {
   async getProject() {
     return this.snapshot();
   }
-  async takeNumber(): Promise<NumberOutcome> {
-    if (this.project.archived) return { refused: this.snapshot() };
-    this.project.taskSeq = (this.project.taskSeq ?? 0) + 1;
-    return { number: this.project.taskSeq };
+  /** The counter (kept on the project here; its own item in the store) goes on from `floor`. */
+  async takeNumber(_workspaceId: string, _projectId: string, floor: number): Promise<number> {
+    this.project.taskSeq = Math.max(this.project.taskSeq ?? 0, floor) + 1;
+    return this.project.taskSeq;
   }
   async getTask(taskId: string) {
     return this.tasks.get(taskId);

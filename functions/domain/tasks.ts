@@ -125,12 +125,6 @@ export interface ReadResult {
   cover?: AttachmentRecord;
 }
 
-/** Taking a project's next task number: the number, or refused (nothing taken). */
-export type NumberOutcome =
-  | { number: number }
-  /** The project is archived (as it is now), or gone (undefined). */
-  | { refused: ProjectRecord | undefined };
-
 /** What the creation's transaction came to. */
 export type InsertOutcome =
   | { ok: true }
@@ -176,10 +170,11 @@ export interface TaskRepository {
     exceptId: string,
   ): Promise<TaskRecord | undefined>;
   /**
-   * The project's next task number: adds 1 to its `taskSeq` (one UpdateItem, an atomic counter that never
-   * waits for anyone; only a live, unarchived project gives one) and answers the new value.
+   * The project's next task number: adds 1 to its counter (one UpdateItem on an item of its own, an atomic
+   * counter that never waits for anyone), which starts from `floor` (the project item's `taskSeq`, the numbers
+   * taken before the counter had its own item), and answers the new value.
    */
-  takeNumber(workspaceId: string, projectId: string): Promise<NumberOutcome>;
+  takeNumber(workspaceId: string, projectId: string, floor: number): Promise<number>;
   /**
    * Creates the task in one transaction: the project (live, not archived; `taskCount` + 1), the task, its
    * activity and followers.
@@ -639,15 +634,14 @@ export class TaskService {
     if (project.archived) throw archived();
 
     const [taken, last] = await Promise.all([
-      this.repository.takeNumber(workspaceId, projectId),
+      this.repository.takeNumber(workspaceId, projectId, project.taskSeq ?? 0),
       this.repository.lastInColumn(projectId, input.status),
     ]);
-    if ('refused' in taken) throw taken.refused ? archived() : new NotFoundError('No such project');
     const now = this.clock();
     const at = now.toISOString();
     const task: TaskRecord = {
       id: newChildId(workspaceId),
-      number: taken.number,
+      number: taken,
       projectId,
       workspaceId,
       title: input.title,
@@ -661,7 +655,7 @@ export class TaskService {
       sprintId: input.sprintId,
       goalId: input.goalId,
       parentId: input.parentId,
-      rank: creationRank(last, taken.number),
+      rank: creationRank(last, taken),
       subtaskCount: 0,
       subtasksDone: 0,
       commentCount: 0,

@@ -15,6 +15,7 @@ export const ItemType = {
   Idempotency: 'IDEMPOTENCY',
   Project: 'PROJECT',
   ProjectKey: 'PROJECT_KEY',
+  ProjectCounter: 'PROJECT_COUNTER',
   Label: 'LABEL',
   LabelName: 'LABEL_NAME',
   Task: 'TASK',
@@ -99,6 +100,11 @@ export const keys = {
   projectPrefix: 'PROJECT#',
   /** Guard: project keys are unique in a workspace. */
   projectKey: (workspaceId: string, key: string) => ({ PK: `WS#${workspaceId}`, SK: `PROJECTKEY#${key}` }),
+  /** The project's task-number counter, an item of its own so taking a number never waits on the project item. */
+  projectCounter: (workspaceId: string, projectId: string) => ({
+    PK: `WS#${workspaceId}`,
+    SK: `PROJECTSEQ#${projectId}`,
+  }),
   label: (workspaceId: string, labelId: string) => ({ PK: `WS#${workspaceId}`, SK: `LABEL#${labelId}` }),
   labelPrefix: 'LABEL#',
   /** Guard: label names are unique (case-insensitively) in a workspace. */

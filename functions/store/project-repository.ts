@@ -221,6 +221,12 @@ export class DynamoProjectRepository implements ProjectRepository {
             },
             // The version condition proves the project still has this key, so the guard is its own.
             { Delete: { TableName: this.tableName, Key: keys.projectKey(project.workspaceId, project.key) } },
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: keys.projectCounter(project.workspaceId, project.id),
+              },
+            },
           ],
         }),
       );

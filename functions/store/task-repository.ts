@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
+import { TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   QueryCommand,
@@ -25,7 +25,6 @@ import {
   type InsertOutcome,
   type ProjectRecord,
   type ReadRequest,
-  type NumberOutcome,
   type ReadResult,
   type TaskRecord,
   type TaskRepository,
@@ -34,7 +33,7 @@ import {
 } from '#functions/domain/tasks';
 import { remindable } from '#functions/domain/reminders';
 import { activityItem, toActivity } from './activity.ts';
-import { batchGetAll, diffUpdate, oldItemOf, queryFilled, queryPage, transactWrite } from './dynamo.ts';
+import { batchGetAll, diffUpdate, queryFilled, queryPage, transactWrite } from './dynamo.ts';
 import { ItemType, keys } from './keys.ts';
 import { toMembership } from './workspace-repository.ts';
 import { toAttachment } from './attachment-repository.ts';
@@ -383,27 +382,23 @@ export class DynamoTaskRepository implements TaskRepository {
     return liveProject(Item);
   }
 
-  async takeNumber(workspaceId: string, projectId: string): Promise<NumberOutcome> {
-    // An atomic counter: no condition on its value, so concurrent creations never refuse one another.
-    try {
-      const { Attributes } = await conflictRetrying(() =>
-        this.ddb.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.project(workspaceId, projectId),
-            UpdateExpression: 'ADD taskSeq :one',
-            ConditionExpression: PROJECT_WRITABLE,
-            ExpressionAttributeValues: { ':one': 1, ':false': false },
-            ReturnValues: 'UPDATED_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return { number: Attributes?.taskSeq as number };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { refused: liveProject(oldItemOf(error)) };
-    }
+  async takeNumber(workspaceId: string, projectId: string, floor: number): Promise<number> {
+    // An atomic counter on an item of its own: no condition, and no transaction ever holds it, so concurrent
+    // creations never refuse or wait for one another (the project item is written by every creation's
+    // transaction). A project numbered before the counter moved here goes on from its own `taskSeq` (`floor`).
+    const { Attributes } = await conflictRetrying(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.projectCounter(workspaceId, projectId),
+          UpdateExpression: 'SET taskSeq = if_not_exists(taskSeq, :floor) + :one, #type = :type',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':floor': floor, ':one': 1, ':type': ItemType.ProjectCounter },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    return Attributes?.taskSeq as number;
   }
 
   async getTask(taskId: string): Promise<TaskRecord | undefined> {
