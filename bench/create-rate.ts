@@ -10,7 +10,7 @@
  * Settings: `npm run bench -- create-rate --concurrency 10 --duration 30` (seconds in all, per side), or
  * BENCH_CREATE_CONCURRENCY / BENCH_CREATE_DURATION_MS.
  */
-import { BatchGetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import type { Task } from '../shared/schemas/tasks.ts';
 import { newActivity } from '../functions/domain/activity.ts';
@@ -19,7 +19,12 @@ import { newChildId } from '../functions/lib/ids.ts';
 import { activityItem } from '../functions/store/activity.ts';
 import { keys } from '../functions/store/keys.ts';
 import { RateLimiter } from '../functions/store/rate-limiter.ts';
-import { PROJECT_WRITABLE, taskItem, toTask } from '../functions/store/task-repository.ts';
+import {
+  DynamoTaskRepository,
+  PROJECT_WRITABLE,
+  taskItem,
+  toTask,
+} from '../functions/store/task-repository.ts';
 import { signUpLocalUser } from '../test/users.ts';
 import {
   apiClient,
@@ -106,6 +111,7 @@ export async function createRate(root: string): Promise<void> {
       // --- the same calls, raw -----------------------------------------------------------------------------
       const { ddb, tableName } = localTable(o, concurrency);
       const limiter = new RateLimiter(ddb, tableName);
+      const counter = new DynamoTaskRepository(ddb, tableName);
       const projectKey = keys.project(ws, rawProject);
       const createRaw = async () => {
         // The per-user rate-limit counter, through the API's own code (limit high enough never to refuse).
@@ -117,17 +123,9 @@ export async function createRate(root: string): Promise<void> {
             },
           }),
         );
-        const [counted, column] = await Promise.all([
-          ddb.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: projectKey,
-              UpdateExpression: 'ADD taskSeq :one',
-              ConditionExpression: PROJECT_WRITABLE,
-              ExpressionAttributeValues: { ':one': 1, ':false': false },
-              ReturnValues: 'UPDATED_NEW',
-            }),
-          ),
+        const [number, column] = await Promise.all([
+          // The number, through the API's own call (its counter item).
+          counter.takeNumber(ws, rawProject, 0),
           ddb.send(
             new QueryCommand({
               TableName: tableName,
@@ -142,7 +140,6 @@ export async function createRate(root: string): Promise<void> {
             }),
           ),
         ]);
-        const number = counted.Attributes!.taskSeq as number;
         const last = column.Items?.[0];
         const at = new Date().toISOString();
         const task: TaskRecord = {

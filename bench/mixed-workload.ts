@@ -16,13 +16,7 @@
  * --concurrency 5 --duration 10` (seconds). The per-user limit is raised out of reach (its counter is still
  * written on every request, as in production), so a handful of members can carry the load.
  */
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { TASK_PRIORITIES, TASK_STATUSES, type Task } from '../shared/schemas/tasks.ts';
 import { newActivity } from '../functions/domain/activity.ts';
@@ -31,7 +25,7 @@ import { newChildId } from '../functions/lib/ids.ts';
 import { activityItem } from '../functions/store/activity.ts';
 import { keys } from '../functions/store/keys.ts';
 import { RateLimiter } from '../functions/store/rate-limiter.ts';
-import { PROJECT_WRITABLE, taskItem } from '../functions/store/task-repository.ts';
+import { DynamoTaskRepository, PROJECT_WRITABLE, taskItem } from '../functions/store/task-repository.ts';
 import { signUpLocalUser, type LocalUser } from '../test/users.ts';
 import {
   apiClient,
@@ -524,17 +518,8 @@ async function runRaw(
     switch (kind) {
       case 'UpdateItem': {
         if (op === 'create' && Math.random() < numberShare) {
-          // A create's number: the atomic counter on its project item.
-          await ddb.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: keys.project(workspaceId, pick(projects).id),
-              UpdateExpression: 'ADD taskSeq :one',
-              ConditionExpression: PROJECT_WRITABLE,
-              ExpressionAttributeValues: { ':one': 1, ':false': false },
-              ReturnValues: 'UPDATED_NEW',
-            }),
-          );
+          // A create's number, through the API's own call (the project's counter item).
+          await new DynamoTaskRepository(ddb, tableName).takeNumber(workspaceId, pick(projects).id, 0);
           return;
         }
         // The per-user rate-limit counter, through the API's own code (limit high enough never to refuse).
