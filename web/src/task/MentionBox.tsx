@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type TextareaHTMLAttributes } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type TextareaHTMLAttributes } from 'react';
 import type { Member } from '../../../shared/schemas/workspaces.ts';
 import { handleOf, insertMention, mentionAt, mentionMatches } from './mentions.ts';
 import '../pages/notifications.css';
@@ -21,6 +21,15 @@ export function MentionTextarea({
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
+  // Where the caret goes once a picked mention is in the textarea: placed as React commits the new text, before
+  // the next key is handled (a frame later, a fast typist's next letters landed before it and got split).
+  const pendingCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const at = pendingCaret.current;
+    if (at === null || ref.current?.value.length === undefined || ref.current.value.length < at) return;
+    pendingCaret.current = null;
+    ref.current.setSelectionRange(at, at);
+  });
   const typing = mentionAt(value, caret);
   const matches = typing && dismissed !== typing.start ? mentionMatches(members, typing.query) : [];
   const open = matches.length > 0;
@@ -30,7 +39,7 @@ export function MentionTextarea({
     const next = insertMention(value, typing.start, caret, member);
     onChange(next.text);
     setCaret(next.caret);
-    requestAnimationFrame(() => ref.current?.setSelectionRange(next.caret, next.caret));
+    pendingCaret.current = next.caret;
   };
 
   return (
