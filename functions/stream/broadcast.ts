@@ -2,8 +2,6 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
@@ -23,6 +21,7 @@ import { toAttachment } from '#functions/store/attachment-repository';
 import { ConnectionRepository, toSubscription } from '#functions/store/connection-repository';
 import { ItemType } from '#functions/store/keys';
 import { toNotification } from '#functions/store/notification-repository';
+import { streamImage } from './image.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const repository = new ConnectionRepository(ddb, config.tableName);
@@ -40,15 +39,12 @@ const STORED_ITEMS: StoredItems = {
 const isJob = (item: Record<string, unknown>) => item.type === ItemType.Job;
 const isNotification = (item: Record<string, unknown>) => item.type === ItemType.Notification;
 
-const imageOf = (image: object | undefined) =>
-  image ? unmarshall(image as Record<string, AttributeValue>) : undefined;
-
 function changeOf(record: DynamoDBRecord): TableChange | undefined {
   if (!record.eventName) return undefined;
   return {
     eventName: record.eventName,
-    newItem: imageOf(record.dynamodb?.NewImage),
-    oldItem: imageOf(record.dynamodb?.OldImage),
+    newItem: streamImage(record.dynamodb?.NewImage),
+    oldItem: streamImage(record.dynamodb?.OldImage),
   };
 }
 

@@ -1,8 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
@@ -13,6 +11,7 @@ import { s3FileStore } from '#functions/lib/attachment-storage';
 import { toAttachment } from '#functions/store/attachment-repository';
 import { cleanupOf, DynamoCleanupRepository } from '#functions/store/cleanup-repository';
 import { ItemType } from '#functions/store/keys';
+import { streamImage } from './image.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const repository = new DynamoCleanupRepository(ddb, config.tableName);
@@ -37,9 +36,8 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
       hasTime: () => context.getRemainingTimeInMillis() > TIME_RESERVE_MS,
     });
     const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
-      const image = record.dynamodb?.OldImage;
-      if (record.eventName !== 'REMOVE' || !image) return;
-      const removed = unmarshall(image as Record<string, AttributeValue>);
+      const removed = streamImage(record.dynamodb?.OldImage);
+      if (record.eventName !== 'REMOVE' || !removed) return;
       // An attachment item that went (deleted, expired, or with its task or project): its file and (an image's)
       // thumbnail go too.
       if (removed.type === ItemType.Attachment) {

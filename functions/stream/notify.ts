@@ -2,8 +2,6 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
@@ -14,6 +12,7 @@ import { toActivity } from '#functions/store/activity';
 import { toJob } from '#functions/store/ai-job-repository';
 import { ItemType } from '#functions/store/keys';
 import { DynamoNotificationRepository } from '#functions/store/notification-repository';
+import { streamImage } from './image.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const notifier = new Notifier(new DynamoNotificationRepository(ddb, config.tableName));
@@ -23,9 +22,6 @@ const ITEMS: NotifyItems = {
   toActivity,
   toJob,
 };
-
-const imageOf = (image: object | undefined) =>
-  image ? unmarshall(image as Record<string, AttributeValue>) : undefined;
 
 /**
  * Table changes → in-app notifications (functions/domain/notifications.ts), and those the recipient wants by
@@ -39,8 +35,8 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   const candidates = candidatesOf(
     {
       eventName: record.eventName,
-      newItem: imageOf(record.dynamodb?.NewImage),
-      oldItem: imageOf(record.dynamodb?.OldImage),
+      newItem: streamImage(record.dynamodb?.NewImage),
+      oldItem: streamImage(record.dynamodb?.OldImage),
     },
     ITEMS,
   );

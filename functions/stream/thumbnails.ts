@@ -1,8 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { config } from '#functions/lib/config';
 import { ddb } from '#functions/lib/dynamodb';
@@ -11,6 +9,7 @@ import { s3FileStore } from '#functions/lib/attachment-storage';
 import { renderThumbnail } from '#functions/lib/thumbnail-image';
 import { ThumbnailService } from '#functions/domain/thumbnails';
 import { DynamoAttachmentRepository, toAttachment } from '#functions/store/attachment-repository';
+import { streamImage } from './image.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const thumbnails = new ThumbnailService(
@@ -28,9 +27,9 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event, context) => {
     const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
-      const image = record.dynamodb?.NewImage;
+      const image = streamImage(record.dynamodb?.NewImage);
       if (!image) return;
-      const attachment = toAttachment(unmarshall(image as Record<string, AttributeValue>));
+      const attachment = toAttachment(image);
       const result = await thumbnails.make(attachment);
       logger.info('Thumbnail', { attachmentId: attachment.id, result });
     };
