@@ -3,9 +3,8 @@ import type { AcceptedMembership, Invitation, InvitationPreview, Role } from '#s
 import { ConflictError, ForbiddenError, NotFoundError } from '#functions/lib/errors';
 import { newChildId, workspaceOf } from '#functions/lib/ids';
 import { canManageMember } from './access.ts';
-import type { NotificationPrefs } from '#shared/schemas/me';
+import { channelOf, type NotificationPrefs } from '#shared/schemas/me';
 import type { EmailMessage } from './email.ts';
-import { channelOf } from './notification-email.ts';
 import { notificationId, type NotificationRecord } from './notifications.ts';
 import type { Caller, WorkspaceService } from './workspaces.ts';
 

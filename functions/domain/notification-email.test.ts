@@ -1,7 +1,6 @@
-import type { NotificationPrefs } from '#shared/schemas/me';
+import { channelOf, type NotificationPrefs } from '#shared/schemas/me';
 import {
   addressesToSuppress,
-  channelOf,
   EMAIL_MAX_ITEMS,
   emailedKinds,
   mailChannelOf,

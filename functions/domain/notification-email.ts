@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { channelOf, type NotificationPrefs } from '#shared/schemas/me';
+import { channelOf, type NotificationChannel, type NotificationPrefs } from '#shared/schemas/me';
 import { NOTIFICATION_KINDS, type NotificationKind } from '#shared/schemas/notifications';
 import { escapeHtml, type EmailMessage } from './email.ts';
 import type { NotificationRecord } from './notifications.ts';
@@ -20,7 +20,9 @@ import type { NotificationRecord } from './notifications.ts';
  */
 const OWN_EMAIL = new Set<NotificationKind>(['dueSoon', 'invitation']);
 
-export { channelOf };
+/** The channels that send email: at once (batched) or in the daily digest. */
+const isMailed = (channel: NotificationChannel): channel is 'email' | 'digest' =>
+  channel === 'email' || channel === 'digest';
 
 /**
  * How this notification is mailed to a person with these preferences: `email` (soon), `digest` (in the daily
@@ -32,7 +34,7 @@ export function mailChannelOf(
 ): 'email' | 'digest' | undefined {
   if (notification.projectId && prefs?.mutedProjects?.[notification.projectId]) return undefined;
   const channel = channelOf(prefs, notification.kind);
-  return channel === 'email' || channel === 'digest' ? channel : undefined;
+  return isMailed(channel) ? channel : undefined;
 }
 
 /** Whether this notification goes out in the batched notification email (soon, not in the digest). */
@@ -49,10 +51,7 @@ export const wantsDigest = (
 
 /** The kinds a person now gets by email (at once or in the digest): what an unsubscribe moves to the bell. */
 export const emailedKinds = (prefs: NotificationPrefs | null | undefined): NotificationKind[] =>
-  NOTIFICATION_KINDS.filter((kind) => {
-    const channel = channelOf(prefs, kind);
-    return channel === 'email' || channel === 'digest';
-  });
+  NOTIFICATION_KINDS.filter((kind) => isMailed(channelOf(prefs, kind)));
 
 // ---------------------------------------------------------------------------------------------------------
 // One-click unsubscribe tokens: `<userId>.<HMAC-SHA256(secret, "unsubscribe:" + userId), base64url>`

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import type { NotificationPrefs } from '#shared/schemas/me';
+import { channelOf, type NotificationPrefs } from '#shared/schemas/me';
 import type { MarkReadInput, Notification, NotificationKind } from '#shared/schemas/notifications';
 import type { ActivityRecord } from './activity.ts';
 import type { JobRecord } from './ai-breakdown.ts';
 import type { TableChange } from './broadcast.ts';
-import { channelOf } from './notification-email.ts';
 import type { Page } from '#functions/lib/pagination';
 import type { TaskRecord } from './tasks.ts';
 

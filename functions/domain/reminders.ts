@@ -1,7 +1,6 @@
-import type { NotificationPrefs } from '#shared/schemas/me';
+import { channelOf, type NotificationPrefs } from '#shared/schemas/me';
 import type { TaskStatus } from '#shared/schemas/tasks';
 import { escapeHtml, type EmailMessage } from './email.ts';
-import { channelOf } from './notification-email.ts';
 import { notificationId, type NotificationRecord } from './notifications.ts';
 import { addDays, dayIn, type TaskRecord } from './tasks.ts';
 
