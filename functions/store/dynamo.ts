@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#functions/lib/errors';
 import { decodeCursor, encodeCursor, type Page } from '#functions/lib/pagination';
+import { DAY_SHARDS } from './keys.ts';
 
 type Key = Record<string, string>;
 type Item = Record<string, unknown>;
@@ -58,6 +59,24 @@ export async function* queryPages(
     start = LastEvaluatedKey;
   } while (start);
 }
+
+/**
+ * The Queries that read a partition spread over DAY_SHARDS shards (keys.ts): one per shard, on the partition key
+ * of `index`, `partitionOf(shard)`; `extra` adds a Limit or a projection.
+ */
+export const shardQueries = (
+  tableName: string,
+  index: 'GSI1' | 'GSI2',
+  partitionOf: (shard: number) => string,
+  extra: Pick<QueryCommandInput, 'Limit' | 'ProjectionExpression'> = {},
+): QueryCommandInput[] =>
+  Array.from({ length: DAY_SHARDS }, (_, shard) => ({
+    TableName: tableName,
+    IndexName: index,
+    KeyConditionExpression: `${index}PK = :pk`,
+    ExpressionAttributeValues: { ':pk': partitionOf(shard) },
+    ...extra,
+  }));
 
 /** Every item of a Query (see queryPages). */
 export async function queryAll(ddb: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {

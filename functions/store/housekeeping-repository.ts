@@ -3,8 +3,8 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { HousekeepingRepository, PendingUpload } from '#functions/domain/housekeeping';
 import type { TaskRecord } from '#functions/domain/tasks';
 import { DynamoCleanupRepository } from './cleanup-repository.ts';
-import { queryPages, writeIf } from './dynamo.ts';
-import { DAY_SHARDS, ItemType, keys } from './keys.ts';
+import { queryPages, shardQueries, writeIf } from './dynamo.ts';
+import { ItemType, keys } from './keys.ts';
 import { toTask } from './task-repository.ts';
 
 /** Tasks a purge page takes (one unit of work: each task's whole partition). */
@@ -25,15 +25,9 @@ export class DynamoHousekeepingRepository implements HousekeepingRepository {
   }
 
   async *deletedOn(day: string): AsyncIterable<TaskRecord[]> {
-    for (let shard = 0; shard < DAY_SHARDS; shard++) {
-      const pages = queryPages(this.ddb, {
-        TableName: this.tableName,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.deletedOnDayShard(day, shard) },
-        Limit: PURGE_PAGE,
-      });
-      for await (const page of pages) {
+    const partition = (shard: number) => keys.deletedOnDayShard(day, shard);
+    for (const query of shardQueries(this.tableName, 'GSI2', partition, { Limit: PURGE_PAGE })) {
+      for await (const page of queryPages(this.ddb, query)) {
         const tasks = page.filter((item) => item.type === ItemType.Task).map(toTask);
         if (tasks.length) yield tasks;
       }
@@ -41,15 +35,9 @@ export class DynamoHousekeepingRepository implements HousekeepingRepository {
   }
 
   async *uploadsExpiringOn(day: string): AsyncIterable<PendingUpload[]> {
-    for (let shard = 0; shard < DAY_SHARDS; shard++) {
-      const pages = queryPages(this.ddb, {
-        TableName: this.tableName,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.uploadsExpiringShard(day, shard) },
-        Limit: PURGE_PAGE,
-      });
-      for await (const page of pages) {
+    const partition = (shard: number) => keys.uploadsExpiringShard(day, shard);
+    for (const query of shardQueries(this.tableName, 'GSI2', partition, { Limit: PURGE_PAGE })) {
+      for await (const page of queryPages(this.ddb, query)) {
         const uploads = page
           .filter((item) => item.type === ItemType.Attachment && item.status === 'pending')
           .map((item) => ({

@@ -2,8 +2,8 @@ import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient }
 import type { NotificationPrefs } from '#shared/schemas/me';
 import type { MailBatch, MailerRepository, MailProfile } from '#functions/domain/notification-email';
 import type { NotificationRecord } from '#functions/domain/notifications';
-import { batchGetAll, putIfAbsent, queryPages, writeIf } from './dynamo.ts';
-import { DAY_SHARDS, ItemType, keys } from './keys.ts';
+import { batchGetAll, putIfAbsent, queryPages, shardQueries, writeIf } from './dynamo.ts';
+import { ItemType, keys } from './keys.ts';
 import { toNotification } from './notification-repository.ts';
 
 /** A batch left behind (its message lost for good) expires after a day. */
@@ -77,15 +77,11 @@ export class DynamoMailerRepository implements MailerRepository {
 
   /** One Query per shard of GSI1 `DIGEST#<shard>` (no Scan), a page at a time. */
   async *digestPeople(): AsyncIterable<string[]> {
-    for (let shard = 0; shard < DAY_SHARDS; shard++) {
-      const pages = queryPages(this.ddb, {
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.digestPendingShard(shard) },
-        ProjectionExpression: 'userId',
-      });
-      for await (const page of pages) yield page.map((item) => item.userId as string);
+    const queries = shardQueries(this.tableName, 'GSI1', keys.digestPendingShard, {
+      ProjectionExpression: 'userId',
+    });
+    for (const query of queries) {
+      for await (const page of queryPages(this.ddb, query)) yield page.map((item) => item.userId as string);
     }
   }
 

@@ -7,8 +7,8 @@ import {
   type ReminderReads,
   type ReminderRepository,
 } from '#functions/domain/reminders';
-import { batchGetAll, queryPages, putIfAbsent } from './dynamo.ts';
-import { DAY_SHARDS, ItemType, keys } from './keys.ts';
+import { batchGetAll, putIfAbsent, queryPages, shardQueries } from './dynamo.ts';
+import { ItemType, keys } from './keys.ts';
 import { toTask } from './task-repository.ts';
 
 type Item = Record<string, unknown>;
@@ -24,15 +24,9 @@ export class DynamoReminderRepository implements ReminderRepository {
   ) {}
 
   async *dueOn(dueDate: string): AsyncIterable<DueEntry[]> {
-    for (let shard = 0; shard < DAY_SHARDS; shard++) {
+    for (const query of shardQueries(this.tableName, 'GSI1', (shard) => keys.dueOnShard(dueDate, shard))) {
       const entries: DueEntry[] = [];
-      const pages = queryPages(this.ddb, {
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.dueOnShard(dueDate, shard) },
-      });
-      for await (const page of pages) {
+      for await (const page of queryPages(this.ddb, query)) {
         for (const item of page) {
           if (item.type !== ItemType.Assignment) continue;
           entries.push({
