@@ -1,8 +1,9 @@
 /**
  * DynamoDB requests per API call, for every route built so far: runs one realistic request of each against a
  * local stack whose functions report, per request, the DynamoDB operations they sent (x-dynamodb-calls).
- * Goal: one Query/GetItem (or BatchGetItem with the membership) per read, one transaction per write, plus the
- * per-user rate-limit counter (one UpdateItem on every signed-in request).
+ * Goal: one Query/GetItem (or BatchGetItem with the membership) per read, one transaction per write, plus, on
+ * the signed-in requests that take the next share of the per-user rate limit's window (the 1st, 2nd, 4th, 8th,
+ * 16th and then every 10th of a user's requests in a minute, per instance), one UpdateItem of its counter.
  */
 import { httpRoutes, routeKeyOf } from '../shared/routes.ts';
 import type { LocalOutputs } from '../infra/local/stack.ts';
@@ -401,7 +402,7 @@ export async function apiCalls(root: string): Promise<void> {
     await call(o, steps, 'DELETE /api/workspaces/{workspaceId}', `/workspaces/${ws.id}`, del(owner));
 
     console.log(
-      '\n## DynamoDB requests per API call (incl. the rate-limit UpdateItem on signed-in requests)',
+      "\n## DynamoDB requests per API call (incl. the rate limit's UpdateItem where a request took a share)",
     );
     for (const step of steps) {
       const total = Object.values(step.calls).reduce((a, b) => a + b, 0);

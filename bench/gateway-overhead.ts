@@ -1,8 +1,8 @@
 /**
  * The local gateway's overhead: raw DynamoDB GetItem against DynamoDB Local vs `GET /api/me` (JWT authorizer,
  * function pipeline, one GetItem) through the local HTTP API, both at concurrency 20, in one run.
- * Target: the API reaches at least 80% of the raw rate. The per-user rate limit (one more DynamoDB write a
- * request) is switched off here: this measures the gateway and pipeline around the one GetItem.
+ * Target: the API reaches at least 80% of the raw rate. The per-user rate limit (a DynamoDB write whenever an
+ * instance takes a share of a user's minute) is switched off here: this measures the gateway and pipeline around the one GetItem.
  */
 import { Agent, request } from 'node:http';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { keys } from '#functions/store/keys';
-import { createProject, createTask, createWorkspace, storedItem, storedProject } from './fixtures.ts';
+import { RateCounter } from '#functions/store/rate-limiter';
+import {
+  createProject,
+  createTask,
+  createWorkspace,
+  db,
+  storedItem,
+  storedProject,
+  table,
+} from './fixtures.ts';
 import { api, expectErrorShape, signUpUser, uniqueIp } from './support.ts';
 
 /** Runs `burst` until the whole burst fell in one rate window (a burst across a minute boundary is retried). */
@@ -54,6 +63,26 @@ describe('rate limits', () => {
     expectErrorShape(creates[0]!.body, 'RATE_LIMITED');
     expect(await storedProject(workspaceId, projectId)).toMatchObject({ taskSeq: 1, taskCount: 1 });
     expect(await storedItem(keys.idempotency(busy.userId, key))).toBeUndefined();
+  });
+
+  it('takes shares of a window from the shared counter, what is left at the end, and never more than the limit', async () => {
+    const counter = new RateCounter(db(), table());
+    const windowStart = Math.floor(Date.now() / 60_000) * 60;
+    const subject = `test:${randomUUID()}`;
+    const takes = [];
+    for (let i = 0; i < 4; i++) takes.push(await counter.take(subject, 25, 10, windowStart, 60));
+    expect(takes).toEqual([10, 10, 5, 0]);
+    expect(await storedItem(keys.rateCounter(subject, windowStart))).toMatchObject({
+      count: 25,
+      ttl: windowStart + 120,
+    });
+    // Takes racing for the same counter: together exactly the limit, none past it.
+    const raced = `test:${randomUUID()}`;
+    const shares = await Promise.all(
+      Array.from({ length: 20 }, () => counter.take(raced, 50, 7, windowStart, 60)),
+    );
+    expect(shares.reduce((a, b) => a + b, 0)).toBe(50);
+    expect(await storedItem(keys.rateCounter(raced, windowStart))).toMatchObject({ count: 50 });
   });
 
   it('allows 10 invitation accepts a minute from one address', async () => {
