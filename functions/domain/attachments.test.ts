@@ -1,10 +1,10 @@
+import { coverProblem } from '#shared/schemas/attachments';
 import type { Role } from '#shared/schemas/workspaces';
 import {
   AttachmentService,
   contentDisposition,
   COVER_URL_SECONDS,
   COVER_URL_WINDOW_SECONDS,
-  coverProblem,
   objectKeyOf,
   objectKeysOf,
   thumbnailKeyOf,
@@ -280,6 +280,9 @@ describe('thumbnails and covers', () => {
       'is an image that could not be read',
     );
     expect(coverProblem(imageRecord({ thumbnailStatus: null }), 'T')).toBe('is an image without a thumbnail');
+    // The panel's view of a list cached by an older app (no thumbnailStatus): not offered as a cover.
+    const { thumbnailStatus: _, ...cachedByOlderApp } = imageRecord({ thumbnailStatus: 'ready' });
+    expect(coverProblem(cachedByOlderApp, 'T')).toBe('is an image without a thumbnail');
   });
 
   test('board reads: a cover URL only for tasks with a cover, one URL per signing window, signed once', async () => {

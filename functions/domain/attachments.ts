@@ -60,23 +60,6 @@ export const objectKeysOf = (attachment: Pick<Attachment, 'taskId' | 'id' | 'con
 export const thumbnailFileName = (fileName: string): string => `${fileName.replace(/\.[^.]*$/, '')}.webp`;
 
 /**
- * Why an attachment cannot be the cover of task `taskId` (undefined: it can): it must be one of the task's own,
- * ready, and an image with a thumbnail, made or on its way (not one the worker could not read, nor one uploaded
- * before thumbnails existed). A thumbnail still pending is fine: it is there moments later.
- */
-export function coverProblem(
-  attachment: Pick<AttachmentRecord, 'taskId' | 'status' | 'contentType' | 'thumbnailStatus'> | undefined,
-  taskId: string,
-): string | undefined {
-  if (!attachment || attachment.taskId !== taskId) return 'is not an attachment of this task';
-  if (attachment.status !== 'ready') return 'is not uploaded yet';
-  if (!isImageType(attachment.contentType)) return 'is not an image';
-  if (attachment.thumbnailStatus === 'failed') return 'is an image that could not be read';
-  if (attachment.thumbnailStatus === null) return 'is an image without a thumbnail';
-  return undefined;
-}
-
-/**
  * Cover URLs are signed as of the start of the current COVER_URL_WINDOW_SECONDS and live COVER_URL_SECONDS
  * from then: every board read within a window gets the same URL (the browser's cache holds the image across
  * reloads and polls), and a URL handed out is good for at least COVER_URL_SECONDS - COVER_URL_WINDOW_SECONDS.

@@ -31,7 +31,8 @@ import { activityView, changeEvent, fieldChanges, newActivity, type ActivityReco
 
 export { ACTIVITY_TEXT_MAX, activityView, type ActivityRecord } from './activity.ts';
 import type { Caller, MembershipRecord } from './workspaces.ts';
-import { coverProblem, type AttachmentRecord } from './attachments.ts';
+import { coverProblem } from '#shared/schemas/attachments';
+import type { AttachmentRecord } from './attachments.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Records and the repository (functions/store/task-repository.ts)
@@ -67,7 +68,7 @@ export interface ReadRequest {
   /** A sprint (`<projectId>.<ulid>`) and a goal the body links the task to. */
   sprintId?: string;
   goalId?: string;
-  /** An attachment a change makes the task's cover (functions/domain/attachments.ts, coverProblem). */
+  /** An attachment a change makes the task's cover (shared/schemas/attachments.ts, coverProblem). */
   coverAttachmentId?: string;
 }
 

@@ -120,3 +120,30 @@ export interface AttachmentWithUrl extends Attachment {
   thumbnailStatus?: ThumbnailStatus | null;
   thumbnailUrl?: string;
 }
+
+/**
+ * Why an attachment cannot be the cover of task `taskId` (undefined: it can): it must be one of the task's own,
+ * ready, and an image with a thumbnail, made or on its way (not one the worker could not read, nor one uploaded
+ * before thumbnails existed). A thumbnail still pending is fine: it is there moments later. The API refuses a
+ * cover with this reason (400 naming `coverAttachmentId`); the task panel offers "Make cover" only where it
+ * finds none.
+ */
+export function coverProblem(
+  attachment:
+    | {
+        taskId: string;
+        status: AttachmentStatus;
+        contentType: string;
+        thumbnailStatus?: ThumbnailStatus | null;
+      }
+    | undefined,
+  taskId: string,
+): string | undefined {
+  if (!attachment || attachment.taskId !== taskId) return 'is not an attachment of this task';
+  if (attachment.status !== 'ready') return 'is not uploaded yet';
+  if (!isImageType(attachment.contentType)) return 'is not an image';
+  if (attachment.thumbnailStatus === 'failed') return 'is an image that could not be read';
+  // No status: uploaded before thumbnails existed (or listed by an older app, offline).
+  if (!attachment.thumbnailStatus) return 'is an image without a thumbnail';
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   ATTACHMENT_MAX_BYTES,
   attachmentTypeOf,
-  isImageType,
+  coverProblem,
   type AttachmentUpload,
   type AttachmentWithUrl,
 } from '../../../shared/schemas/attachments.ts';
@@ -30,10 +30,6 @@ const thumbnailPending = (items: AttachmentWithUrl[] | undefined) =>
     (a) =>
       a.thumbnailStatus === 'pending' && a.readyAt && Date.now() - Date.parse(a.readyAt) < THUMBNAIL_WAIT_MS,
   ) ?? false;
-
-/** Whether an attachment can be the card's cover (the server's rule, functions/domain/attachments.ts). */
-const coverable = (a: AttachmentWithUrl) =>
-  isImageType(a.contentType) && (a.thumbnailStatus === 'ready' || a.thumbnailStatus === 'pending');
 
 /** A generic file icon: for files that are not images, and images with no thumbnail (yet, or unreadable). */
 function FileIcon({ label }: { label: string }) {
@@ -349,7 +345,7 @@ export function Attachments({ task, canEdit }: { task: Task; canEdit: boolean })
               <span className="muted">{size(a.size)}</span>
               {task.coverAttachmentId === a.id && <span className="cover-badge">Cover</span>}
               {canEdit &&
-                coverable(a) &&
+                !coverProblem(a, task.id) &&
                 (task.coverAttachmentId === a.id ? (
                   <button
                     type="button"
