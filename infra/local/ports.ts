@@ -31,14 +31,30 @@ export async function assertPortsFree(settings: LocalSettings): Promise<void> {
   }
 }
 
-/** A port the OS says is free now (for tests and benchmarks that start their own stack). */
-export function freePort(): Promise<number> {
+function listenOnAnyPort(): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
+}
+
+/**
+ * `count` distinct ports the OS says are free now (for tests and benchmarks that start their own stack). All
+ * are held until the last is chosen: closing each before asking for the next lets the OS hand out the same
+ * port twice, and two services of one stack then meet on it.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    while (servers.length < count) servers.push(await listenOnAnyPort());
+    return servers.map((server) => (server.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+/** A port the OS says is free now. */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
 }

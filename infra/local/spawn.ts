@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from './ports.ts';
-import { PORT_VARIABLES, type LocalSettings } from './settings.ts';
+import { freePorts } from './ports.ts';
+import { PORT_VARIABLES } from './settings.ts';
 import type { LocalOutputs } from './stack.ts';
 
 export interface SpawnedStack {
@@ -26,10 +26,9 @@ export async function spawnLocalStack(options: {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const outputsFile = path.join(options.dataDir, 'outputs.json');
   fs.rmSync(outputsFile, { force: true });
-  const portEnv: Record<string, string> = {};
-  for (const key of Object.keys(PORT_VARIABLES) as Array<keyof LocalSettings['ports']>) {
-    portEnv[PORT_VARIABLES[key]] = String(await freePort());
-  }
+  const variables = Object.values(PORT_VARIABLES);
+  const ports = await freePorts(variables.length);
+  const portEnv = Object.fromEntries(variables.map((variable, i) => [variable, String(ports[i])]));
   const logFile = path.join(options.dataDir, 'stack.log');
   const log = fs.openSync(logFile, 'a');
   const child = spawn(

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { url, type LocalSettings } from '../settings.ts';
-import { httpAnswers, startChild, waitFor, type RunningService } from './process.ts';
+import { httpOk, startChild, waitFor, type RunningService } from './process.ts';
 
 /**
  * cognito-local, run as a child process (it keeps its data in `.cognito/` under its working directory, here
@@ -36,7 +36,11 @@ export async function startCognito(
     throw new Error(`The Cognito emulator exited (code ${code}); see ${settings.dataDir}/logs/cognito.log`);
   });
   await Promise.race([
-    waitFor('Cognito emulator', () => httpAnswers(`${endpoint}/health`), 30_000),
+    waitFor(
+      `Cognito emulator (see ${settings.dataDir}/logs/cognito.log)`,
+      () => httpOk(`${endpoint}/health`),
+      30_000,
+    ),
     exitedEarly,
   ]);
   exitedEarly.catch(() => undefined);

@@ -54,8 +54,12 @@ export async function waitFor(
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
 }
 
-export async function httpAnswers(url: string): Promise<boolean> {
+/**
+ * True when `url` answers 2xx. Any answer is not enough: when a service cannot listen on its port, whatever
+ * else holds that port answers instead (with a 404, say), and the stack must not take that for ready.
+ */
+export async function httpOk(url: string): Promise<boolean> {
   const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
   await response.arrayBuffer();
-  return true;
+  return response.ok;
 }
